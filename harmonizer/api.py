@@ -1,0 +1,184 @@
+"""The Python entry points: harmonize a file, or a bare pattern of scale degrees."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .engine import ChordChoice, Harmonization, Progression, Weights, harmonize_melody
+from .errors import OptionError, OutputError
+from .mask import check_mask, create_scale_degree_mask, harmonization_priorities, mask_coverage
+from .melody import Melody, Meter, Note, TimeSignature
+from .midi_in import MelodyCandidate, read_midi
+from .theory import Degree, Key, parse_degree, parse_key
+
+__all__ = ["FileResult", "DegreeHarmonization", "harmonize_file", "harmonize_degrees",
+           "default_output_path"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What harmonizing a file produced: where it went and the harmonization itself."""
+
+    input_path: str
+    output_path: str | None
+    melody: MelodyCandidate
+    candidates: tuple[MelodyCandidate, ...]
+    harmonization: Harmonization
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input_path,
+            "output": self.output_path,
+            "melody_track": self.melody.track,
+            "melody_candidates": [asdict(c) for c in self.candidates],
+            **self.harmonization.to_dict(),
+        }
+
+
+def default_output_path(path: str | os.PathLike[str]) -> Path:
+    """``song.mid`` -> ``song.harmonized.mid`` beside it."""
+    source = Path(path)
+    return source.with_name(f"{source.stem}.harmonized{source.suffix or '.mid'}")
+
+
+def _check_output(input_path: Path, output: Path, force: bool) -> None:
+    if output.exists():
+        if not force:
+            same = output.resolve() == input_path.resolve()
+            what = "is the input file" if same else "exists"
+            raise OutputError(f"{output}: output {what}; use --force to overwrite it")
+        if output.is_dir():
+            raise OutputError(f"{output}: output is a folder")
+
+
+def harmonize_file(
+    path: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+    write: bool = True,
+    style: str = "classical",
+    key: str | Key | None = None,
+    harmonic_rhythm: str = "auto",
+    target_degrees: Sequence[int | str] | None = None,
+    melody_track: int | None = None,
+    weights: Weights | None = None,
+    alternatives: int = 3,
+    program: int = 0,
+) -> FileResult:
+    """Harmonize a MIDI file and (unless ``write=False``) write the result.
+
+    The result goes to ``output`` or ``song.harmonized.mid`` beside the input;
+    an existing file (the input included) is only replaced with ``force``.
+    Raises the errors of :mod:`harmonizer.errors`, each naming the file.
+    """
+    from .midi_out import write_midi
+
+    source = Path(path)
+    target = Path(output) if output is not None else default_output_path(source)
+    if write:
+        _check_output(source, target, force)
+    song = read_midi(source)
+    melody, chosen = song.melody(melody_track)
+    mask = create_scale_degree_mask(target_degrees) if target_degrees else None
+    harmonization = harmonize_melody(
+        melody, key=key, key_signature=song.key_signature, style=style,
+        harmonic_rhythm=harmonic_rhythm, target_mask=mask, weights=weights,
+        alternatives=alternatives,
+    )
+    if write:
+        velocities = [n.velocity for n in melody.notes]
+        write_midi(song, harmonization.chords, target,
+                   melody_velocity=sum(velocities) / len(velocities), program=program)
+    return FileResult(str(source), str(target) if write else None, chosen, song.candidates,
+                      harmonization)
+
+
+@dataclass(frozen=True)
+class DegreeHarmonization:
+    """The original notebook's result fields, computed by the real engine."""
+
+    input_pattern: tuple[str, ...]
+    key: str
+    is_minor: bool
+    style: str
+    target_mask: int | None
+    mask_coverage: float
+    harmonization: tuple[str, ...]  # Roman numerals, one per degree
+    symbols: tuple[str, ...]
+    overall_score: float
+    confidence: float
+    position_scores: tuple[float, ...]
+    alternatives: tuple[Progression, ...]
+    harmonization_priorities: tuple[float, ...]
+    chords: tuple[ChordChoice, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["alternatives"] = [asdict(p) for p in self.alternatives]
+        return data
+
+
+def harmonize_degrees(
+    pattern: Sequence[int | str | Degree],
+    key: str | Key = "C",
+    is_minor: bool = False,
+    style: str = "classical",
+    target_mask: int | None = None,
+    *,
+    weights: Weights | None = None,
+    alternatives: int = 3,
+) -> DegreeHarmonization:
+    """Harmonize a pattern of scale degrees, one chord per degree.
+
+    Degrees are ``1``..``7`` or strings like ``"b3"``, ``"#4"``.  ``key`` names
+    the tonic (``"D"``, ``"Bb"``); ``is_minor`` picks the mode unless ``key``
+    names one (``"D minor"``).  Each degree is one bar of 4/4 and the last
+    ends the phrase.  Raises :class:`OptionError` for an empty pattern, a
+    degree outside 1..7, a bad key or mask.
+    """
+    degrees = [parse_degree(value) for value in pattern]
+    if not degrees:
+        raise OptionError("The degree pattern is empty: give at least one scale degree.")
+    tonal = parse_key(key) if isinstance(key, str) else key
+    named_mode = isinstance(key, str) and any(w in key.lower() for w in ("maj", "min", "m"))
+    if is_minor and not named_mode:
+        tonal = Key(tonal.tonic, "minor", tonal.tonic_name)
+    if target_mask is not None:
+        check_mask(target_mask)
+    notes = []
+    previous = 60 + tonal.tonic
+    for bar, degree in enumerate(degrees):
+        pc = (tonal.tonic + degree.semitones(tonal.mode)) % 12
+        options = [p for p in range(60, 80) if p % 12 == pc]
+        pitch = min(options, key=lambda p: abs(p - previous))
+        notes.append(Note(pitch, bar * 4.0, 4.0))
+        previous = pitch
+    melody = Melody(tuple(notes), Meter((TimeSignature(0.0, 4, 4),)), source="degree pattern")
+    result = harmonize_melody(melody, key=tonal, style=style, harmonic_rhythm="bar",
+                              target_mask=target_mask, weights=weights, alternatives=alternatives)
+    if target_mask is None:
+        coverage, priorities = 1.0, tuple(1.0 for _ in degrees)
+    else:
+        coverage = mask_coverage(degrees, target_mask)
+        priorities = tuple(harmonization_priorities(degrees, target_mask))
+    return DegreeHarmonization(
+        input_pattern=tuple(str(d) for d in degrees),
+        key=tonal.tonic_name,
+        is_minor=tonal.is_minor,
+        style=result.style,
+        target_mask=target_mask,
+        mask_coverage=round(coverage, 4),
+        harmonization=tuple(result.numerals),
+        symbols=tuple(result.symbols),
+        overall_score=result.overall_score,
+        confidence=result.confidence,
+        position_scores=tuple(c.score for c in result.chords),
+        alternatives=result.alternatives,
+        harmonization_priorities=priorities,
+        chords=result.chords,
+    )

@@ -1,0 +1,355 @@
+"""The harmonization engine: melody in, chords with scores and confidence out.
+
+Pipeline: key -> slots -> features -> one batched ONNX call -> lattice ->
+decoding (Viterbi, k-best, forward–backward) -> voicing -> result.
+
+How the three factors combine
+-----------------------------
+For a chord ``c`` in slot ``t`` after chord ``p`` the decoder adds, in logs::
+
+    w_h * log fit(t, c) + w_v * log efficiency(p, c) + w_c * log P(c | p)
+
+* ``fit`` is the learned model's probability that a musician would write
+  ``c`` here, normalised over the candidates of the slot; the model reads the
+  harmonic-strength factor (weighted chord-tone share) among its features.
+* ``efficiency`` = exp(-movement / 6), movement being the fewest semitones the
+  upper voices move from ``p`` to ``c`` (voice-leading efficiency).
+* ``P(c | p)`` is the transition probability counted on real music of the
+  style (contextual appropriateness); the first chord uses P(c | start) and
+  the last adds P(end | c), which is how cadences are learned.
+
+The weights default to the original notebook's 0.5 / 0.3 / 0.2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import limits
+from .decoder import Lattice, k_best, posteriors
+from .errors import OptionError
+from .features import build_features
+from .key_finding import KeyEstimate, estimate_key
+from .mask import OTHER_PRIORITY, TARGET_PRIORITY, check_mask
+from .melody import Melody
+from .scorer import ModelBundle, load_model
+from .slots import Slot, make_slots
+from .theory import Key, degree_of, parse_key
+from .vocabulary import VOCABULARY
+from .voicing import VOICE_LEADING_SCALE, efficiency, realised_movement, voice_chords, voice_leading_matrix
+
+__all__ = [
+    "Weights",
+    "CandidateChord",
+    "ChordChoice",
+    "Progression",
+    "Harmonization",
+    "harmonize_melody",
+    "note_priorities",
+]
+
+_FLOOR = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Weights of the three factors (harmonic, voice leading, context); any non-negative
+    numbers with a positive sum."""
+
+    harmonic: float = 0.5
+    voice_leading: float = 0.3
+    contextual: float = 0.2
+
+    def __post_init__(self) -> None:
+        values = (self.harmonic, self.voice_leading, self.contextual)
+        if any(not math.isfinite(v) or v < 0 for v in values) or sum(values) <= 0:
+            raise OptionError(f"Factor weights must be finite, >= 0 and not all 0. Got {values}.")
+
+    @classmethod
+    def parse(cls, text: str) -> Weights:
+        """Read ``"0.5,0.3,0.2"``."""
+        try:
+            parts = [float(x) for x in text.split(",")]
+        except ValueError:
+            parts = []
+        if len(parts) != 3:
+            raise OptionError(f"--weights takes three numbers like 0.5,0.3,0.2. Got {text!r}.")
+        return cls(*parts)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateChord:
+    """A ranked alternative for one slot, with its posterior probability."""
+
+    numeral: str
+    symbol: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChordChoice:
+    """The chord chosen for one slot, with everything that explains it."""
+
+    onset: float
+    duration: float
+    bar: int
+    numeral: str
+    symbol: str
+    root: int  # pitch class, 0 = C
+    quality: str
+    bass: int  # pitch class of the lowest voice
+    harmonic_strength: float
+    voice_leading: float
+    contextual: float
+    fit: float  # the learned model's normalised score of this chord in this slot
+    score: float  # weighted geometric mean of fit, voice leading and context, in [0, 1]
+    confidence: float  # posterior probability of this chord in this slot
+    alternatives: tuple[CandidateChord, ...]
+    voicing: tuple[int, ...]  # MIDI pitches, bass first
+    phrase_end: bool
+    chord_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Progression:
+    """One whole progression: Roman numerals and symbols, its log score and probability."""
+
+    numerals: tuple[str, ...]
+    symbols: tuple[str, ...]
+    score: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Harmonization:
+    """The result of harmonizing one melody."""
+
+    key: KeyEstimate
+    style: str
+    harmonic_rhythm: str
+    weights: Weights
+    chords: tuple[ChordChoice, ...]
+    overall_score: float
+    confidence: float
+    alternatives: tuple[Progression, ...]
+    target_mask: int | None = None
+    mask_coverage: float | None = None
+    melody_source: str = ""
+    slots: tuple[Slot, ...] = field(default=(), repr=False)
+
+    @property
+    def numerals(self) -> list[str]:
+        return [c.numeral for c in self.chords]
+
+    @property
+    def symbols(self) -> list[str]:
+        return [c.symbol for c in self.chords]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (the schema documented in README.md)."""
+        return {
+            "key": {
+                "name": self.key.key.name,
+                "tonic": self.key.key.tonic_name,
+                "tonic_pitch_class": self.key.key.tonic,
+                "mode": self.key.key.mode,
+                "confidence": self.key.confidence,
+                "margin": self.key.margin,
+                "runner_up": self.key.runner_up.name,
+                "profile": self.key.profile,
+                "from_user": self.key.from_user,
+            },
+            "style": self.style,
+            "harmonic_rhythm": self.harmonic_rhythm,
+            "weights": asdict(self.weights),
+            "overall_score": self.overall_score,
+            "confidence": self.confidence,
+            "target_mask": self.target_mask,
+            "mask_coverage": self.mask_coverage,
+            "chords": [_chord_dict(c) for c in self.chords],
+            "alternatives": [
+                {"numerals": list(p.numerals), "symbols": list(p.symbols), "score": p.score,
+                 "probability": p.probability}
+                for p in self.alternatives
+            ],
+        }
+
+
+def _chord_dict(chord: ChordChoice) -> dict[str, Any]:
+    return {
+        "onset": chord.onset,
+        "duration": chord.duration,
+        "bar": chord.bar,
+        "numeral": chord.numeral,
+        "symbol": chord.symbol,
+        "root": chord.root,
+        "quality": chord.quality,
+        "bass": chord.bass,
+        "factors": {
+            "harmonic_strength": chord.harmonic_strength,
+            "voice_leading": chord.voice_leading,
+            "contextual": chord.contextual,
+        },
+        "fit": chord.fit,
+        "score": chord.score,
+        "confidence": chord.confidence,
+        "phrase_end": chord.phrase_end,
+        "voicing": list(chord.voicing),
+        "alternatives": [
+            {"numeral": a.numeral, "symbol": a.symbol, "probability": a.probability}
+            for a in chord.alternatives
+        ],
+    }
+
+
+def note_priorities(key: Key, target_mask: int | None) -> np.ndarray | None:
+    """Priority of each pitch class above the tonic under the mask (None: no mask)."""
+    if target_mask is None:
+        return None
+    check_mask(target_mask)
+    priorities = np.empty(12)
+    for pc in range(12):
+        number = degree_of(key.tonic + pc, key).number
+        priorities[pc] = TARGET_PRIORITY if target_mask & (1 << (number - 1)) else OTHER_PRIORITY
+    return priorities
+
+
+def _resolve_key(key: Key | str | None, melody: Melody, key_signature: Key | None) -> KeyEstimate:
+    if key is None:
+        return estimate_key(melody.notes, key_signature)
+    chosen = parse_key(key) if isinstance(key, str) else key
+    return KeyEstimate(chosen, 1.0, chosen, 1.0, 1.0, "user", from_user=True)
+
+
+def harmonize_melody(
+    melody: Melody,
+    *,
+    key: Key | str | None = None,
+    key_signature: Key | None = None,
+    style: str = "classical",
+    harmonic_rhythm: str = "auto",
+    target_mask: int | None = None,
+    weights: Weights | None = None,
+    alternatives: int = 3,
+    model: ModelBundle | None = None,
+) -> Harmonization:
+    """Harmonize a melody.
+
+    ``key`` overrides key finding; ``key_signature`` is the file's own key
+    signature, used as evidence.  ``alternatives`` is how many whole
+    progressions to rank (the best one included).  Raises
+    :class:`~harmonizer.errors.OptionError` for bad options,
+    :class:`~harmonizer.errors.InputError` for an unusable melody and
+    :class:`~harmonizer.errors.ModelError` for a bad model.
+    """
+    weights = weights or Weights()
+    if not isinstance(alternatives, int) or not 1 <= alternatives <= limits.MAX_ALTERNATIVES:
+        raise OptionError(
+            f"The number of alternatives must be in 1..{limits.MAX_ALTERNATIVES}. Got {alternatives!r}."
+        )
+    bundle = model or load_model(style)
+    estimate = _resolve_key(key, melody, key_signature)
+    tonal = estimate.key
+    priorities = note_priorities(tonal, target_mask)
+    grid = make_slots(melody, tonal, harmonic_rhythm, priorities)
+    mode = tonal.mode
+    features, strength = build_features(grid, mode, bundle.log_prior[mode])
+    count, size = len(grid), len(VOCABULARY)
+    raw = bundle.score(features).reshape(count, size)
+    fit = np.maximum(raw, _FLOOR)
+    fit /= fit.sum(axis=1, keepdims=True)
+    movement = voice_leading_matrix()
+    log_transition = bundle.transition[mode]
+    lattice = Lattice(
+        emission=weights.harmonic * np.log(fit),
+        transition=-weights.voice_leading * movement / VOICE_LEADING_SCALE
+        + weights.contextual * log_transition,
+        start=weights.contextual * bundle.start[mode],
+        end=weights.contextual * bundle.end[mode],
+    )
+    paths = k_best(lattice, alternatives)
+    marginals, log_z = posteriors(lattice, bundle.temperature)
+    best = paths[0].chords
+    chosen = [VOCABULARY[i] for i in best]
+    voicings = voice_chords(chosen, tonal.tonic, [s.lowest_pitch for s in grid.slots])
+    total_weight = weights.harmonic + weights.voice_leading + weights.contextual
+    transition_probability = np.exp(log_transition)
+    start_probability = np.exp(bundle.start[mode])
+    results: list[ChordChoice] = []
+    for t, (slot, chord, voicing) in enumerate(zip(grid.slots, chosen, voicings)):
+        if t == 0:
+            vl = 1.0
+            row = start_probability
+        else:
+            vl = efficiency(realised_movement(voicings[t - 1], voicing))
+            row = transition_probability[best[t - 1]]
+        contextual = float(row[chord.index] / row.max())
+        relative_fit = float(fit[t, chord.index] / fit[t].max())
+        score = math.exp(
+            (weights.harmonic * math.log(max(relative_fit, _FLOOR))
+             + weights.voice_leading * math.log(max(vl, _FLOOR))
+             + weights.contextual * math.log(max(contextual, _FLOOR))) / total_weight
+        )
+        ranked = np.argsort(-marginals[t], kind="stable")[:3]
+        results.append(
+            ChordChoice(
+                onset=slot.onset,
+                duration=slot.duration,
+                bar=slot.bar,
+                numeral=chord.numeral(mode),
+                symbol=chord.symbol(tonal),
+                root=chord.root_pitch_class(tonal),
+                quality=chord.quality,
+                bass=voicing.bass % 12,
+                harmonic_strength=round(float(strength[t, chord.index]), 4),
+                voice_leading=round(vl, 4),
+                contextual=round(contextual, 4),
+                fit=round(relative_fit, 4),
+                score=round(score, 4),
+                confidence=round(float(marginals[t, chord.index]), 4),
+                alternatives=tuple(
+                    CandidateChord(VOCABULARY[i].numeral(mode), VOCABULARY[i].symbol(tonal),
+                                   round(float(marginals[t, i]), 4))
+                    for i in ranked
+                ),
+                voicing=voicing.pitches,
+                phrase_end=slot.phrase_end,
+                chord_index=chord.index,
+            )
+        )
+    progressions = tuple(
+        Progression(
+            numerals=tuple(VOCABULARY[i].numeral(mode) for i in path.chords),
+            symbols=tuple(VOCABULARY[i].symbol(tonal) for i in path.chords),
+            score=round(path.score, 4),
+            probability=float(f"{math.exp(min(0.0, path.score / bundle.temperature - log_z)):.4g}"),
+        )
+        for path in paths
+    )
+    coverage = None
+    if target_mask is not None:
+        hits = [bool(target_mask & (1 << (degree_of(n.pitch, tonal).number - 1))) for n in melody.notes]
+        coverage = round(sum(hits) / len(hits), 4) if hits else 0.0
+    return Harmonization(
+        key=estimate,
+        style=bundle.style,
+        harmonic_rhythm=grid.harmonic_rhythm,
+        weights=weights,
+        chords=tuple(results),
+        overall_score=round(float(np.mean([c.score for c in results])), 4),
+        confidence=round(float(np.mean([c.confidence for c in results])), 4),
+        alternatives=progressions,
+        target_mask=target_mask,
+        mask_coverage=coverage,
+        melody_source=melody.source,
+        slots=grid.slots,
+    )
+
+
+def lowest_pitches(slots: Sequence[Slot]) -> list[int | None]:
+    return [s.lowest_pitch for s in slots]

@@ -1,0 +1,113 @@
+"""Write the harmony back into the MIDI file: one new track, nothing else touched.
+
+The new track holds a track name, a program change, a marker with the chord
+symbol at every chord change (DAWs and notation programs show markers), and
+the voiced chords on a channel the file does not use.  The original tracks
+are the very message lists that were read, so every event, tempo and time
+signature survives.  The file is written to a temporary file in the target
+folder and renamed into place, so a failure never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import mido
+
+from .errors import OutputError
+from .midi_in import DRUM_CHANNEL, MidiSong
+from .engine import ChordChoice
+
+__all__ = ["harmony_track", "free_channel", "write_midi", "write_atomic", "DEFAULT_PROGRAM"]
+
+DEFAULT_PROGRAM = 0  # Acoustic Grand Piano: what a musician expects to hear chords on
+TRACK_NAME = "Harmony"
+
+
+def free_channel(used: frozenset[int] | set[int]) -> int:
+    """The first channel the file does not use, never the drum channel."""
+    for channel in list(range(0, 9)) + list(range(10, 16)):
+        if channel not in used:
+            return channel
+    raise OutputError("every MIDI channel but the drum channel is in use; no room for a harmony track")
+
+
+def harmony_track(
+    chords: Sequence[ChordChoice],
+    ticks_per_beat: int,
+    channel: int,
+    velocity: int,
+    program: int = DEFAULT_PROGRAM,
+) -> mido.MidiTrack:
+    """The chord track: name, program, a marker per chord change and the voiced notes."""
+    if not 0 <= program <= 127:
+        raise OutputError(f"the MIDI program must be in 0..127; got {program}")
+    events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
+    previous_symbol = None
+    for chord in chords:
+        start = round(chord.onset * ticks_per_beat)
+        stop = round((chord.onset + chord.duration) * ticks_per_beat)
+        if chord.symbol != previous_symbol:
+            events.append((start, 1, mido.MetaMessage("marker", text=chord.symbol)))
+            previous_symbol = chord.symbol
+        if stop <= start:
+            continue
+        for pitch in chord.voicing:
+            # Offs sort before ons at the same tick so repeated notes retrigger cleanly.
+            events.append((start, 2, mido.Message("note_on", channel=channel, note=pitch,
+                                                  velocity=velocity)))
+            events.append((stop, 0, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=TRACK_NAME, time=0))
+    track.append(mido.Message("program_change", channel=channel, program=program, time=0))
+    now = 0
+    for tick, _, message in events:
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return track
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write in {folder} ({error.strerror or error})") from error
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        if isinstance(error, OSError):
+            raise OutputError(f"{path}: writing failed ({error.strerror or error})") from error
+        raise
+
+
+def write_midi(song: MidiSong, chords: Sequence[ChordChoice], path: Path, *,
+               melody_velocity: float | None = None, program: int = DEFAULT_PROGRAM) -> mido.MidiFile:
+    """Append the harmony track to a copy of ``song``'s file and write it atomically to ``path``.
+
+    The chord velocity is set below the melody's average (at least 20 less).
+    """
+    channel = free_channel(song.used_channels)
+    velocity = int(max(30, min(100, (melody_velocity or 80) - 20)))
+    output = mido.MidiFile(type=1 if song.midi.type == 0 else song.midi.type,
+                           ticks_per_beat=song.midi.ticks_per_beat, charset=song.midi.charset)
+    # The same message lists: appending a track changes nothing in the originals.
+    output.tracks = [*song.midi.tracks, harmony_track(chords, song.ticks_per_beat, channel, velocity,
+                                                      program)]
+    write_atomic(path, lambda stream: output.save(file=stream))
+    return output

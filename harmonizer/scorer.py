@@ -1,0 +1,149 @@
+"""The learned scorer: an ONNX model plus the tables trained beside it.
+
+A style's model is two files in ``models/``: ``<style>.onnx`` (a scikit-learn
+classifier exported with skl2onnx) and ``<style>.json``, its model card, which
+also carries what the decoder learned from the same data: chord priors,
+transition, start and end probabilities per mode, and the calibrated
+temperature.  At run time one batched onnxruntime call scores every
+candidate chord of every slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError, OptionError
+from .features import FEATURE_NAMES
+from .theory import Mode
+from .vocabulary import VOCABULARY
+
+__all__ = ["ModelBundle", "load_model", "available_styles", "MODELS_DIR", "STYLES"]
+
+_PACKAGE = Path(__file__).resolve().parent
+#: Where the shipped models live: ``models/`` of a source checkout, or the copy a wheel
+#: installs as ``harmonizer/models``; the ``HARMONIZER_MODELS`` variable overrides both.
+MODELS_DIR = next(
+    (p for p in (_PACKAGE.parent / "models", _PACKAGE / "models") if p.is_dir()),
+    _PACKAGE.parent / "models",
+)
+#: Every style the harmonizer knows of; a style without a shipped model is refused clearly.
+STYLES: tuple[str, ...] = ("classical", "folk", "pop", "jazz", "blues")
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A loaded style model: the ONNX session and the card's tables."""
+
+    style: str
+    path: Path
+    card: dict
+    session: object  # onnxruntime.InferenceSession
+    input_name: str
+    log_prior: dict[str, np.ndarray]
+    transition: dict[str, np.ndarray]  # log P(next | previous), [previous, next]
+    start: dict[str, np.ndarray]
+    end: dict[str, np.ndarray]
+    temperature: float
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """P(candidate is the chord a musician would write) for every feature row."""
+        if features.shape[0] == 0:
+            return np.zeros(0)
+        outputs = self.session.run(None, {self.input_name: features.astype(np.float32)})  # type: ignore[attr-defined]
+        probabilities = np.asarray(outputs[1] if len(outputs) > 1 else outputs[0], dtype=float)
+        if probabilities.ndim != 2 or probabilities.shape[0] != features.shape[0]:
+            raise ModelError(f"{self.path}: the model returned shape {probabilities.shape}")
+        result = probabilities[:, -1]
+        if not np.isfinite(result).all():
+            raise ModelError(f"{self.path}: the model returned NaN or infinite scores")
+        return result
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("HARMONIZER_MODELS", MODELS_DIR))
+
+
+def available_styles(directory: Path | None = None) -> list[str]:
+    directory = directory or models_dir()
+    return sorted(p.stem for p in directory.glob("*.onnx") if (directory / f"{p.stem}.json").exists())
+
+
+def _table(card: dict, name: str, mode: Mode, shape: tuple[int, ...], path: Path) -> np.ndarray:
+    try:
+        values = np.asarray(card["context"][mode][name], dtype=float)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"{path}: model card lacks context.{mode}.{name}") from error
+    if values.shape != shape or not np.isfinite(values).all():
+        raise ModelError(f"{path}: context.{mode}.{name} has shape {values.shape}, expected {shape}")
+    return values
+
+
+@lru_cache(maxsize=16)
+def _load(style: str, directory: str) -> ModelBundle:
+    folder = Path(directory)
+    onnx_path = folder / f"{style}.onnx"
+    card_path = folder / f"{style}.json"
+    if not onnx_path.exists() or not card_path.exists():
+        raise ModelError(f"model for style {style!r} not found: expected {onnx_path} and {card_path}")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{card_path}: unreadable model card ({error})") from error
+    data = onnx_path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if card.get("sha256") != digest:
+        raise ModelError(f"{onnx_path}: sha256 {digest[:12]}… does not match the model card's")
+    vocabulary = [[c.root, c.quality] for c in VOCABULARY]
+    if card.get("vocabulary") != vocabulary:
+        raise ModelError(f"{card_path}: the model's chord vocabulary differs from this engine's")
+    if tuple(card.get("features", ())) != FEATURE_NAMES:
+        raise ModelError(f"{card_path}: the model's feature schema differs from this engine's")
+    import onnxruntime  # noqa: PLC0415 - keep import time out of --help and errors
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own untyped errors
+        raise ModelError(f"{onnx_path}: onnxruntime cannot load the model ({error})") from error
+    inputs = session.get_inputs()
+    if len(inputs) != 1 or inputs[0].shape[-1] not in (len(FEATURE_NAMES), None, "None"):
+        raise ModelError(f"{onnx_path}: the model expects input {inputs[0].shape if inputs else None}")
+    size = len(VOCABULARY)
+    modes: tuple[Mode, Mode] = ("major", "minor")
+    return ModelBundle(
+        style=style,
+        path=onnx_path,
+        card=card,
+        session=session,
+        input_name=inputs[0].name,
+        log_prior={m: _table(card, "log_prior", m, (size,), card_path) for m in modes},
+        transition={m: _table(card, "log_transition", m, (size, size), card_path) for m in modes},
+        start={m: _table(card, "log_start", m, (size,), card_path) for m in modes},
+        end={m: _table(card, "log_end", m, (size,), card_path) for m in modes},
+        temperature=float(card.get("temperature", 1.0)),
+    )
+
+
+def load_model(style: str = "classical", directory: str | os.PathLike[str] | None = None) -> ModelBundle:
+    """Load (once per process) the model of ``style``.
+
+    Raises :class:`OptionError` for a style we do not know and
+    :class:`ModelError` for a missing, corrupt or mismatched model.
+    """
+    if style not in STYLES:
+        raise OptionError(f"The 'style' must be one of {list(STYLES)}. Got {style!r}.")
+    folder = Path(directory) if directory is not None else models_dir()
+    if not (folder / f"{style}.onnx").exists():
+        shipped = available_styles(folder)
+        raise ModelError(
+            f"no model for style {style!r} in {folder}; models available: {shipped or 'none'}"
+        )
+    return _load(style, str(folder.resolve()))

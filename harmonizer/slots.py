@@ -1,0 +1,267 @@
+"""Harmonic slots: where chords may change, and what the melody does in each.
+
+A slot is a stretch of the piece that gets one chord.  Slots follow the
+metre: one per bar, per half bar or per beat (``harmonic_rhythm``), and never
+cross a bar line.  The default, ``"auto"``, is one chord per bar, or per half
+bar in 4/4-like metres (4/4, 2/2, 12/8, ...) when the melody moves fast: when
+the median bar holds four or more note onsets.
+
+Each slot carries its melody as a 12-bin profile of pitch classes above the
+tonic, each note weighted by how long it sounds in the slot, by where it
+starts (downbeat notes count more than off-beat ones) and by its target-mask
+priority; a second profile keeps only the weight of notes that would be
+*exposed* if they were not chord tones (passing and neighbour tones count a
+quarter).  Phrase ends are found from long notes and rests.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from . import limits
+from .errors import InputError, OptionError
+from .melody import Bar, Melody, Note
+from .theory import Key, degree_of
+
+__all__ = ["HarmonicRhythm", "Slot", "SlotGrid", "make_slots", "choose_harmonic_rhythm"]
+
+HarmonicRhythm = Literal["auto", "bar", "half", "beat"]
+RHYTHMS: tuple[str, ...] = ("auto", "bar", "half", "beat")
+
+_EPS = 1e-6
+#: Weight of a note by where it starts: on a downbeat, on another beat, off the beat.
+DOWNBEAT_WEIGHT, BEAT_WEIGHT, OFFBEAT_WEIGHT = 1.0, 0.8, 0.55
+#: Share of a passing or neighbour tone's weight that counts as exposed dissonance.
+PASSING_TONE_EXPOSURE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One place for one chord, with the melody it holds (see the module docstring)."""
+
+    index: int
+    onset: float
+    duration: float
+    bar: int
+    position: float  # beats from the start of the bar
+    is_downbeat: bool
+    phrase_end: bool
+    profile: tuple[float, ...]  # 12 weights, index = semitones above the tonic; sums to 1 or all 0
+    exposed: tuple[float, ...]  # weights counted as exposed if not chord tones (same scale)
+    onset_pitch_class: int | None  # the melody note sounding at the slot's start, above the tonic
+    degrees: tuple[str, ...]  # the degrees of the notes that start in the slot, for display
+    lowest_pitch: int | None  # lowest melody pitch sounding in the slot (voicings stay below)
+
+    @property
+    def end(self) -> float:
+        return self.onset + self.duration
+
+    @property
+    def is_rest(self) -> bool:
+        return not any(self.profile)
+
+
+@dataclass(frozen=True)
+class SlotGrid:
+    """All slots of a piece, also as arrays for the scorer."""
+
+    slots: tuple[Slot, ...]
+    harmonic_rhythm: str
+    profiles: np.ndarray  # (slots, 12)
+    exposed: np.ndarray  # (slots, 12)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+
+def choose_harmonic_rhythm(melody: Melody) -> str:
+    """The ``auto`` rule: half bars in even metres when the median bar has >= 4 onsets."""
+    bars = [b for b in melody.meter.bars(melody.end) if not b.is_pickup]
+    if not bars:
+        return "bar"
+    onsets_per_bar = []
+    position = 0
+    notes = melody.notes
+    for bar in bars:
+        count = 0
+        while position < len(notes) and notes[position].onset < bar.end - _EPS:
+            if notes[position].onset >= bar.onset - _EPS:
+                count += 1
+            position += 1
+        onsets_per_bar.append(count)
+    sounding = [c for c in onsets_per_bar if c > 0]
+    ts = bars[0].time_signature
+    even = ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 2
+    if even and ts.beats_per_bar >= 4 and sounding and statistics.median(sounding) >= 4:
+        return "half"
+    if even and ts.beats_per_bar == 2 and ts.bar_length >= 4 and sounding and statistics.median(sounding) >= 4:
+        return "half"  # 2/2 and 6/4-like bars that are long in quarter notes
+    return "bar"
+
+
+def _slot_bounds(bars: Sequence[Bar], rhythm: str) -> list[tuple[float, float, Bar]]:
+    bounds: list[tuple[float, float, Bar]] = []
+    for bar in bars:
+        ts = bar.time_signature
+        if rhythm == "bar" or bar.is_pickup:
+            cuts = [bar.onset, bar.end]
+        else:
+            beat = ts.beat_length
+            if rhythm == "half" and ts.beats_per_bar % 2 == 0:
+                beat = ts.bar_length / 2
+            elif rhythm == "half":
+                beat = ts.bar_length
+            cuts = [bar.onset]
+            position = bar.onset + beat
+            while position < bar.end - _EPS:
+                cuts.append(position)
+                position += beat
+            cuts.append(bar.end)
+        for start, stop in zip(cuts, cuts[1:]):
+            if stop - start > _EPS:
+                bounds.append((start, stop, bar))
+    return bounds
+
+
+def _note_weight(note: Note, bar: Bar) -> float:
+    position = note.onset - bar.onset
+    if abs(position) < _EPS:
+        return DOWNBEAT_WEIGHT
+    beat = bar.time_signature.beat_length
+    if bar.is_pickup:
+        position = bar.time_signature.bar_length - bar.length + position
+    ratio = position / beat
+    return BEAT_WEIGHT if abs(ratio - round(ratio)) < 1e-3 else OFFBEAT_WEIGHT
+
+
+def _phrase_ends(notes: Sequence[Note], beat: float) -> list[bool]:
+    """Notes that end a phrase: the last one, one followed by a rest of a beat or more, or a
+    note that lasts at least twice the median gap between onsets and at least 1.5 beats."""
+    count = len(notes)
+    gaps = [b.onset - a.onset for a, b in zip(notes, notes[1:])]
+    typical = statistics.median(gaps) if gaps else beat
+    ends = []
+    for index, note in enumerate(notes):
+        if index == count - 1:
+            ends.append(True)
+            continue
+        following = notes[index + 1]
+        rest = following.onset - note.end
+        gap = following.onset - note.onset
+        ends.append(rest >= beat - _EPS or (gap >= 2 * typical - _EPS and gap >= 1.5 * beat - _EPS))
+    return ends
+
+
+def _exposures(notes: Sequence[Note], weights: Sequence[float]) -> list[float]:
+    """How exposed each note would be as a non-chord tone: a quarter for a short, weak-beat note
+    approached and left by step (passing or neighbour tone), in full otherwise."""
+    exposure = []
+    for index, note in enumerate(notes):
+        if 0 < index < len(notes) - 1:
+            before, after = notes[index - 1], notes[index + 1]
+            stepwise = 0 < abs(note.pitch - before.pitch) <= 2 and 0 < abs(after.pitch - note.pitch) <= 2
+            weak = weights[index] < DOWNBEAT_WEIGHT
+            short = note.duration <= max(before.duration, after.duration) + _EPS
+            if stepwise and weak and short:
+                exposure.append(PASSING_TONE_EXPOSURE)
+                continue
+        exposure.append(1.0)
+    return exposure
+
+
+def make_slots(
+    melody: Melody,
+    key: Key,
+    harmonic_rhythm: str = "auto",
+    priorities: Sequence[float] | None = None,
+) -> SlotGrid:
+    """Cut ``melody`` into harmonic slots in ``key``.
+
+    ``priorities`` holds a weight per pitch class above the tonic (the target
+    mask's 1.0 / 0.5); ``None`` weighs every note fully.  Raises
+    :class:`OptionError` for an unknown rhythm and :class:`InputError` for a
+    melody with no notes or too many slots.
+    """
+    if harmonic_rhythm not in RHYTHMS:
+        raise OptionError(
+            f"The 'harmonic_rhythm' must be one of {list(RHYTHMS)}. Got {harmonic_rhythm!r}."
+        )
+    notes = melody.notes
+    if not notes:
+        raise InputError(f"{melody.source or 'melody'}: no notes to harmonize")
+    rhythm = choose_harmonic_rhythm(melody) if harmonic_rhythm == "auto" else harmonic_rhythm
+    weights_by_pc = np.ones(12) if priorities is None else np.asarray(priorities, dtype=float)
+    end = melody.end
+    bars = melody.meter.bars(end)
+    # Start at the bar of the first note: leading empty bars get no chord.
+    first_onset = notes[0].onset
+    bars = [b for b in bars if b.end > first_onset + _EPS]
+    bounds = _slot_bounds(bars, rhythm)
+    if len(bounds) > limits.MAX_SLOTS:
+        raise InputError(
+            f"{melody.source or 'melody'}: {len(bounds)} harmonic slots; the limit is {limits.MAX_SLOTS}"
+        )
+    bar_onsets = [b.onset for b in bars]
+    bar_of = [bars[max(bisect.bisect_right(bar_onsets, n.onset + _EPS) - 1, 0)] for n in notes]
+    note_weights = [_note_weight(n, b) for n, b in zip(notes, bar_of)]
+    exposures = _exposures(notes, note_weights)
+    beat = bars[0].time_signature.beat_length if bars else 1.0
+    ends = _phrase_ends(notes, beat)
+
+    count = len(bounds)
+    profiles = np.zeros((count, 12))
+    exposed = np.zeros((count, 12))
+    onset_pcs: list[int | None] = [None] * count
+    starts: list[list[str]] = [[] for _ in range(count)]
+    phrase_end = [False] * count
+    lowest: list[int | None] = [None] * count
+    slot_starts = np.array([b[0] for b in bounds])
+    for index, note in enumerate(notes):
+        pc = (note.pitch - key.tonic) % 12
+        first = max(int(np.searchsorted(slot_starts, note.onset + _EPS, side="right")) - 1, 0)
+        slot = first
+        while slot < count and bounds[slot][0] < note.end - _EPS:
+            start, stop, _ = bounds[slot]
+            overlap = min(stop, note.end) - max(start, note.onset)
+            if overlap > _EPS:
+                # A note held over from an earlier slot sounds at this slot's start like a new one.
+                weight = note_weights[index] if slot == first else BEAT_WEIGHT
+                amount = overlap * weight * weights_by_pc[pc]
+                profiles[slot, pc] += amount
+                exposed[slot, pc] += amount * (exposures[index] if slot == first else 1.0)
+                if note.onset <= start + _EPS < note.end:
+                    onset_pcs[slot] = pc
+                current = lowest[slot]
+                lowest[slot] = note.pitch if current is None else min(current, note.pitch)
+            slot += 1
+        starts[first].append(str(degree_of(note.pitch, key)))
+        if ends[index]:
+            phrase_end[first] = True
+    totals = profiles.sum(axis=1, keepdims=True)
+    safe = np.where(totals > 0, totals, 1.0)
+    profiles /= safe
+    exposed /= safe
+    slots = tuple(
+        Slot(
+            index=i,
+            onset=round(bounds[i][0], 6),
+            duration=round(bounds[i][1] - bounds[i][0], 6),
+            bar=bounds[i][2].number,
+            position=round(bounds[i][0] - bounds[i][2].onset, 6),
+            is_downbeat=abs(bounds[i][0] - bounds[i][2].onset) < _EPS and not bounds[i][2].is_pickup,
+            phrase_end=phrase_end[i] or i == count - 1,
+            profile=tuple(float(x) for x in profiles[i]),
+            exposed=tuple(float(x) for x in exposed[i]),
+            onset_pitch_class=onset_pcs[i],
+            degrees=tuple(starts[i]),
+            lowest_pitch=lowest[i],
+        )
+        for i in range(count)
+    )
+    return SlotGrid(slots, rhythm, profiles, exposed)

@@ -1,0 +1,1 @@
+"""Training and corpus tools (needs the [train] extra)."""

@@ -1,0 +1,5 @@
+"""``python -m harmonizer.training``: train a style's model (see :mod:`harmonizer.training.train`)."""
+
+from .train import main
+
+raise SystemExit(main())

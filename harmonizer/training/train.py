@@ -1,0 +1,398 @@
+"""Train a style's scorer on real harmonized music, export it to ONNX, write its card.
+
+Run ``python -m harmonizer.training --help`` (or ``harmonizer-train``).  The
+steps, all with fixed seeds:
+
+1. load the corpora given with ``--corpus NAME=PATH`` into harmonized songs;
+2. split them by song (80 / 10 / 10, by a hash of the song id);
+3. cut every song into slots as the engine does and label each slot with
+   the human chord, mapped into the vocabulary;
+4. count chord priors, transitions, starts and ends on the training songs;
+5. fit the candidate classifiers (logistic regression, a small MLP, gradient
+   boosting) and keep the one with the best validation chord accuracy after
+   full decoding;
+6. calibrate the posterior temperature on the validation songs;
+7. export to ONNX (``zipmap=False``), check onnxruntime against scikit-learn
+   on the test rows, and measure the held-out test metrics per corpus;
+8. write ``<style>.onnx`` and ``<style>.json`` (the model card).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..engine import Weights, harmonize_melody
+from ..features import FEATURE_NAMES
+from ..scorer import STYLES, ModelBundle
+from ..vocabulary import VOCABULARY
+from .corpora import HarmonizedSong, LoadStats, load_corpus
+from .dataset import ContextTables, SongSlots, build_rows, count_context, prepare_song, split_of, unmapped_counts
+
+__all__ = ["main", "train"]
+
+SEED = 20261125
+_TRIAD_CLASS = {"maj": "maj", "dom7": "maj", "maj7": "maj", "maj6": "maj", "aug": "aug",
+                "min": "min", "min7": "min", "min6": "min", "minmaj7": "min",
+                "dim": "dim", "hdim7": "dim", "dim7": "dim",
+                "sus4": "sus", "sus2": "sus", "dom7sus4": "sus"}
+
+
+class _SklearnSession:
+    """Looks like an onnxruntime session to the engine, runs a scikit-learn model."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+
+    def run(self, _outputs: object, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        probabilities = self.model.predict_proba(next(iter(feeds.values())))  # type: ignore[attr-defined]
+        return [probabilities.argmax(axis=1), probabilities]
+
+
+def _bundle(style: str, session: object, tables: ContextTables, temperature: float) -> ModelBundle:
+    return ModelBundle(
+        style=style, path=Path("<training>"), card={}, session=session, input_name="features",
+        log_prior=dict(tables.unigram), transition=dict(tables.transition), start=dict(tables.start),
+        end=dict(tables.end), temperature=temperature,
+    )
+
+
+def _candidates(seed: int) -> dict[str, Callable[[], object]]:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return {
+        "logistic": lambda: make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=400)),
+        "mlp": lambda: make_pipeline(
+            StandardScaler(),
+            MLPClassifier(hidden_layer_sizes=(64,), alpha=1e-3, batch_size=2048, max_iter=30,
+                          early_stopping=True, random_state=seed),
+        ),
+        "gbm": lambda: GradientBoostingClassifier(n_estimators=150, max_depth=4, learning_rate=0.1,
+                                                  subsample=0.5, random_state=seed),
+    }
+
+
+def _subsample(x: np.ndarray, y: np.ndarray, limit: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` rows: every positive, negatives drawn uniformly (fixed seed)."""
+    if len(y) <= limit:
+        return x, y
+    rng = np.random.default_rng(seed)
+    positives = np.flatnonzero(y == 1)
+    negatives = np.flatnonzero(y == 0)
+    keep = rng.choice(negatives, size=max(limit - len(positives), 0), replace=False)
+    rows = np.sort(np.concatenate([positives, keep]))
+    return x[rows], y[rows]
+
+
+def evaluate(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
+             estimated_key: bool = False) -> dict[str, float]:
+    """Chord agreement with the human chords per slot: exact, same root, same root and
+    triad quality; emission-only accuracy; cadence (phrase-final tonic) rates."""
+    totals: Counter[str] = Counter()
+    for prepared in songs:
+        song = prepared.song
+        result = harmonize_melody(
+            song.melody, key=None if estimated_key else song.key, style=bundle.style,
+            harmonic_rhythm=prepared.grid.harmonic_rhythm, weights=weights, alternatives=1,
+            model=bundle,
+        )
+        human_key = song.key
+        for choice, label, slot in zip(result.chords, prepared.labels, prepared.grid.slots):
+            if label is None:
+                continue
+            human = VOCABULARY[label]
+            human_root = (human_key.tonic + human.root) % 12
+            totals["slots"] += 1
+            same_root = choice.root == human_root
+            totals["root"] += same_root
+            totals["triad"] += same_root and _TRIAD_CLASS[choice.quality] == _TRIAD_CLASS[human.quality]
+            totals["exact"] += same_root and choice.quality == human.quality
+            if slot.phrase_end:
+                totals["phrase_ends"] += 1
+                totals["ours_tonic_end"] += choice.root == result.key.key.tonic
+                totals["human_tonic_end"] += human.root == 0
+    slots = max(totals["slots"], 1)
+    ends = max(totals["phrase_ends"], 1)
+    return {
+        "slots": totals["slots"],
+        "exact": round(totals["exact"] / slots, 4),
+        "root": round(totals["root"] / slots, 4),
+        "root_and_triad": round(totals["triad"] / slots, 4),
+        "phrase_end_tonic_ours": round(totals["ours_tonic_end"] / ends, 4),
+        "phrase_end_tonic_human": round(totals["human_tonic_end"] / ends, 4),
+    }
+
+
+def emission_accuracy(probabilities: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+    """Per-slot accuracy of the model alone (argmax over candidates) and mean log-likelihood."""
+    size = len(VOCABULARY)
+    p = np.maximum(probabilities.reshape(-1, size), 1e-9)
+    p /= p.sum(axis=1, keepdims=True)
+    truth = targets.reshape(-1, size).argmax(axis=1)
+    accuracy = float((p.argmax(axis=1) == truth).mean())
+    log_likelihood = float(np.log(p[np.arange(len(truth)), truth]).mean())
+    return round(accuracy, 4), round(log_likelihood, 4)
+
+
+def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights) -> float:
+    """The temperature whose posteriors give the human chords the highest likelihood."""
+    from ..decoder import Lattice, posteriors
+    from ..features import build_features
+    from ..voicing import VOICE_LEADING_SCALE, voice_leading_matrix
+
+    lattices = []
+    for prepared in songs:
+        mode = prepared.mode
+        features, _ = build_features(prepared.grid, mode, bundle.log_prior[mode])
+        fit = np.maximum(bundle.score(features).reshape(len(prepared.grid), -1), 1e-9)
+        fit /= fit.sum(axis=1, keepdims=True)
+        lattice = Lattice(
+            weights.harmonic * np.log(fit),
+            -weights.voice_leading * voice_leading_matrix() / VOICE_LEADING_SCALE
+            + weights.contextual * bundle.transition[mode],
+            weights.contextual * bundle.start[mode], weights.contextual * bundle.end[mode])
+        lattices.append((lattice, prepared.labels))
+    best, best_nll = 1.0, np.inf
+    for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
+        total, count = 0.0, 0
+        for lattice, labels in lattices:
+            marginals, _ = posteriors(lattice, temperature)
+            for t, label in enumerate(labels):
+                if label is not None:
+                    total -= np.log(max(marginals[t, label], 1e-9))
+                    count += 1
+        nll = total / max(count, 1)
+        if nll < best_nll:
+            best, best_nll = temperature, nll
+    return best
+
+
+def _load_all(corpora: Sequence[tuple[str, str]], limit: int | None, log: Callable[[str], None]
+              ) -> tuple[list[HarmonizedSong], dict[str, dict]]:
+    songs: list[HarmonizedSong] = []
+    reports: dict[str, dict] = {}
+    for name, path in corpora:
+        stats = LoadStats(corpus=name)
+        loaded = list(load_corpus(name, path, limit=limit, stats=stats))
+        songs.extend(loaded)
+        reports[name] = {
+            "path": str(path),
+            "songs": len(loaded),
+            "skipped": dict(stats.skipped),
+            "labels_mapped": stats.labels.mapped_count,
+            "labels_unknown": stats.labels.unknown_count,
+            "labels_no_chord": stats.labels.no_chord_count,
+            "unknown_labels_top": stats.labels.unknown.most_common(15),
+            "notes": dict(stats.events),
+            "load_seconds": round(stats.seconds, 1),
+        }
+        log(stats.summary())
+    return songs, reports
+
+
+def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
+          seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm"),
+          max_rows: int = 600_000, command: str = "", log: Callable[[str], None] = print) -> dict:
+    """Train, select, calibrate, export and document one style's model; returns the card."""
+    from skl2onnx import to_onnx
+    import onnxruntime
+
+    np.random.seed(seed)
+    songs, corpus_reports = _load_all(corpora, limit, log)
+    prepared: dict[str, list[SongSlots]] = defaultdict(list)
+    skipped: Counter[str] = Counter()
+    for song in songs:
+        try:
+            prepared[split_of(song, seed)].append(prepare_song(song))
+        except ValueError as error:  # an unusable melody is counted, never fatal
+            skipped[type(error).__name__] += 1
+            log(f"skip {song.song_id}: {error}")
+    for split in ("train", "validation", "test"):
+        if not prepared[split]:
+            raise SystemExit(f"no songs in the {split} split: give more data (or a larger --limit)")
+    tables = count_context(prepared["train"])
+    x_train, y_train, _, _ = build_rows(prepared["train"], tables)
+    x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
+    x_test, y_test, _, _ = build_rows(prepared["test"], tables)
+    log(f"rows: train {len(y_train)}, validation {len(y_val)}, test {len(y_test)}")
+    weights = Weights()
+    selection: dict[str, dict] = {}
+    fitted: dict[str, object] = {}
+    factories = _candidates(seed)
+    for name in model_names:
+        started = time.perf_counter()
+        model = factories[name]()
+        x_fit, y_fit = _subsample(x_train, y_train, max_rows, seed)
+        model.fit(x_fit, y_fit)  # type: ignore[attr-defined]
+        seconds = time.perf_counter() - started
+        accuracy, log_likelihood = emission_accuracy(model.predict_proba(x_val)[:, 1], y_val)  # type: ignore[attr-defined]
+        decoded = evaluate(prepared["validation"], _bundle(style, _SklearnSession(model), tables, 1.0),
+                           weights)
+        selection[name] = {"fit_seconds": round(seconds, 1), "rows": int(len(y_fit)),
+                           "validation_model_only_accuracy": accuracy,
+                           "validation_log_likelihood": log_likelihood,
+                           "validation_decoded_exact": decoded["exact"],
+                           "validation_decoded_root": decoded["root"]}
+        fitted[name] = model
+        log(f"{name}: {selection[name]}")
+    chosen = max(selection, key=lambda n: (selection[n]["validation_decoded_exact"],
+                                           selection[n]["validation_log_likelihood"]))
+    model = fitted[chosen]
+    log(f"chosen: {chosen}")
+    temperature = calibrate_temperature(
+        prepared["validation"], _bundle(style, _SklearnSession(model), tables, 1.0), weights)
+    log(f"temperature: {temperature}")
+
+    from skl2onnx.common.data_types import FloatTensorType
+
+    onnx_model = to_onnx(model, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
+                         options={"zipmap": False}, target_opset={"": 17, "ai.onnx.ml": 3})
+    onnx_bytes = onnx_model.SerializeToString()
+    session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    onnx_probabilities = session.run(None, {"features": x_test.astype(np.float32)})[1][:, 1]
+    sklearn_probabilities = model.predict_proba(x_test)[:, 1]  # type: ignore[attr-defined]
+    onnx_difference = float(np.abs(onnx_probabilities - sklearn_probabilities).max())
+    if onnx_difference > 1e-4:
+        raise SystemExit(f"onnxruntime and scikit-learn disagree by {onnx_difference} on the test rows")
+    log(f"onnx vs sklearn max difference on {len(y_test)} test rows: {onnx_difference:.2e}")
+
+    bundle = _bundle(style, session, tables, temperature)
+    test_accuracy, test_log_likelihood = emission_accuracy(onnx_probabilities, y_test)
+    per_corpus: dict[str, dict] = {}
+    for corpus in sorted({p.song.corpus for p in prepared["test"]}):
+        subset = [p for p in prepared["test"] if p.song.corpus == corpus]
+        prior_only = _prior_baseline(subset, tables)
+        per_corpus[corpus] = {
+            "songs": len(subset),
+            "given_key": evaluate(subset, bundle, weights),
+            "estimated_key": evaluate(subset, bundle, weights, estimated_key=True),
+            "most_frequent_chord_baseline_exact": prior_only,
+        }
+        log(f"test {corpus}: {per_corpus[corpus]}")
+    unmapped = unmapped_counts(p for split in prepared.values() for p in split)
+    slots_total = sum(len(p.labels) for split in prepared.values() for p in split)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    card = {
+        "name": f"harmonizer-{style}",
+        "style": style,
+        "engine_version": __version__,
+        "created": _dt.date.today().isoformat(),
+        "command": command,
+        "seed": seed,
+        "model": {"chosen": chosen, "type": type(model).__name__,
+                  "params": _params(model), "selection": selection,
+                  "rule": "highest validation exact chord agreement after full decoding"},
+        "data": {
+            "corpora": corpus_reports,
+            "split": {s: {"songs": len(prepared[s]), "slots": sum(len(p.labels) for p in prepared[s])}
+                      for s in ("train", "validation", "test")},
+            "split_rule": "song-level by melody: sha256(seed:first 24 melody intervals) mod 10: "
+                          "0-7 train, 8 validation, 9 test (one tune never straddles the split)",
+            "rows": {"train_total": int(len(y_train)), "validation": int(len(y_val)),
+                     "test": int(len(y_test))},
+            "skipped_songs": dict(skipped),
+            "unmapped_slots": int(sum(unmapped.values())),
+            "slots_total": int(slots_total),
+            "unmapped_labels_top": unmapped.most_common(25),
+        },
+        "metrics": {
+            "test_model_only_accuracy": test_accuracy,
+            "test_log_likelihood": test_log_likelihood,
+            "onnx_vs_sklearn_max_abs_difference": onnx_difference,
+            "test_per_corpus": per_corpus,
+            "units": "share of test slots whose chord matches the human chord "
+                     "(slot = the engine's default harmonic rhythm; human chord = longest in slot)",
+        },
+        "weights_default": asdict(weights),
+        "temperature": temperature,
+        "features": list(FEATURE_NAMES),
+        "vocabulary": [[c.root, c.quality] for c in VOCABULARY],
+        "vocabulary_numerals": [[c.numeral("major"), c.numeral("minor")] for c in VOCABULARY],
+        "context": tables.as_card(),
+        "environment": {"python": platform.python_version(), **_versions()},
+        "sha256": hashlib.sha256(onnx_bytes).hexdigest(),
+    }
+    onnx_path = out_dir / f"{style}.onnx"
+    card_path = out_dir / f"{style}.json"
+    _write_atomic(onnx_path, onnx_bytes)
+    _write_atomic(card_path, (json.dumps(card, indent=1) + "\n").encode())
+    log(f"wrote {onnx_path} ({len(onnx_bytes)} bytes) and {card_path}")
+    return card
+
+
+def _prior_baseline(songs: Sequence[SongSlots], tables: ContextTables) -> float:
+    hits = total = 0
+    for prepared in songs:
+        guess = int(np.argmax(tables.unigram[prepared.mode]))
+        for label in prepared.labels:
+            if label is not None:
+                total += 1
+                hits += label == guess
+    return round(hits / max(total, 1), 4)
+
+
+def _params(model: object) -> dict:
+    steps = getattr(model, "steps", None)
+    final = steps[-1][1] if steps else model
+    return {k: v for k, v in final.get_params().items()  # type: ignore[attr-defined]
+            if isinstance(v, (int, float, str, bool, tuple, type(None)))}
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("scikit-learn", "skl2onnx", "onnxruntime", "numpy",
+                                             "music21", "mido")}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m harmonizer.training",
+        description="Train a style's chord scorer on real harmonized music and export it to ONNX.",
+    )
+    parser.add_argument("--style", required=True, choices=STYLES)
+    parser.add_argument("--corpus", action="append", required=True, metavar="NAME=PATH",
+                        help="a corpus to learn from, e.g. bach=../shared/data/when_in_rome "
+                             "or nottingham=../shared/data/nottingham (repeatable)")
+    parser.add_argument("--out", type=Path, default=Path("models"), help="folder for the .onnx and .json")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many songs per corpus")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--models", default="logistic,mlp,gbm",
+                        help="candidate classifiers to compare (default: %(default)s)")
+    parser.add_argument("--max-rows", type=int, default=600_000,
+                        help="training rows per candidate (all positives kept; default: %(default)s)")
+    args = parser.parse_args(argv)
+    corpora = []
+    for spec in args.corpus:
+        name, _, path = spec.partition("=")
+        if not path:
+            parser.error(f"--corpus takes NAME=PATH. Got {spec!r}.")
+        corpora.append((name, path))
+    command = "python -m harmonizer.training " + " ".join(sys.argv[1:] if argv is None else argv)
+    train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
+          model_names=[m.strip() for m in args.models.split(",") if m.strip()],
+          max_rows=args.max_rows, command=command)
+    return 0

@@ -1,0 +1,152 @@
+"""The command line, end to end on the shipped examples and on files built in the test."""
+
+import json
+import os
+import subprocess
+import sys
+
+import mido
+import pytest
+
+from harmonizer.cli import main
+
+from .conftest import EXAMPLES, build_midi, melody_events
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.mid"))
+
+
+def _copy(path, folder):
+    target = folder / path.name
+    target.write_bytes(path.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=[p.stem for p in EXAMPLE_FILES])
+def test_every_original_message_survives_and_a_chord_track_is_added(example, tmp_path, capsys):
+    source = _copy(example, tmp_path)
+    before = source.read_bytes()
+    assert main([str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "Key:" in out and "|" in out
+    assert source.read_bytes() == before  # the input is untouched
+    original = mido.MidiFile(source)
+    written = mido.MidiFile(tmp_path / f"{example.stem}.harmonized.mid")
+    assert len(written.tracks) == len(original.tracks) + 1
+    for old, new in zip(original.tracks, written.tracks):
+        assert list(old) == list(new)  # every message, time, tempo and signature
+    harmony = written.tracks[-1]
+    names = [m.name for m in harmony if m.type == "track_name"]
+    assert names == ["Harmony"]
+    markers = [m.text for m in harmony if m.type == "marker"]
+    assert markers, "chord symbols are written as markers"
+    channels = {m.channel for m in harmony if not m.is_meta}
+    used = {m.channel for t in original.tracks for m in t if not m.is_meta and hasattr(m, "channel")}
+    assert len(channels) == 1 and not channels & used and 9 not in channels
+    notes_on = [m for m in harmony if m.type == "note_on" and m.velocity > 0]
+    assert len(notes_on) >= 3 * len(markers)
+    melody_velocity = max(m.velocity for t in original.tracks for m in t if m.type == "note_on")
+    assert all(m.velocity < melody_velocity for m in notes_on)
+    assert written.length == pytest.approx(original.length, abs=0.05)
+
+
+def test_json_output_follows_the_documented_schema(tmp_path, capsys):
+    source = _copy(EXAMPLES / "greensleeves.mid", tmp_path)
+    assert main([str(source), "--json", "--no-write", "--alternatives", "2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["key"]["name"] == "A minor" and 0 <= data["key"]["confidence"] <= 1
+    assert data["output"] is None and len(data["alternatives"]) == 2
+    first = data["chords"][0]
+    for field in ("onset", "duration", "bar", "numeral", "symbol", "root", "quality", "bass",
+                  "factors", "confidence", "alternatives"):
+        assert field in first
+    assert set(first["factors"]) == {"harmonic_strength", "voice_leading", "contextual"}
+    assert first["bar"] == 0 and first["onset"] == 0.0  # the pickup bar
+    onsets = [c["onset"] for c in data["chords"]]
+    assert onsets == sorted(onsets)
+    for a, b in zip(data["chords"], data["chords"][1:]):
+        assert a["onset"] + a["duration"] == pytest.approx(b["onset"])
+    assert not (tmp_path / "greensleeves.harmonized.mid").exists()
+
+
+def test_existing_output_is_never_replaced_without_force(tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    target = tmp_path / "out.mid"
+    target.write_bytes(b"keep me")
+    assert main([str(source), "-o", str(target)]) == 5
+    assert target.read_bytes() == b"keep me"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--force" in err and "Traceback" not in err
+    assert main([str(source), "-o", str(source)]) == 5  # the input itself
+    assert main([str(source), "-o", str(target), "--force"]) == 0
+    assert mido.MidiFile(target).tracks[-1].name == "Harmony"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ode_to_joy.mid", "out.mid"]
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "words"),
+    [
+        pytest.param(b"", 3, "MThd", id="empty"),
+        pytest.param(b"<?xml version='1.0'?><score-partwise/>", 3, "not a Standard MIDI File", id="xml"),
+        pytest.param(build_midi([melody_events([(36, 1)] * 8, channel=9)]), 3, "drums only", id="drums"),
+        pytest.param(build_midi([[(0, mido.MetaMessage("set_tempo", tempo=500000))]]), 3, "no track",
+                     id="no-notes"),
+    ],
+)
+def test_bad_input_gets_one_line_and_a_non_zero_exit(content, code, words, tmp_path, capsys):
+    source = tmp_path / "bad.mid"
+    source.write_bytes(content)
+    assert main([str(source)]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err and str(source) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mid"]
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--key", "H major"], "key"),
+        (["--target-degrees", "1,9"], "degree"),
+        (["--weights", "1,2"], "weights"),
+        (["--style", "rokc"], "style"),
+        (["--alternatives", "0"], "alternatives"),
+        (["--melody-track", "7"], "--melody-track 7"),
+    ],
+)
+def test_impossible_options_are_refused_with_exit_2(options, words, tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    assert main([str(source), *options]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_key_and_rhythm_overrides(tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    assert main([str(source), "--json", "--no-write", "--key", "B minor", "--harmonic-rhythm", "beat"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["key"]["name"] == "B minor" and data["key"]["from_user"]
+    assert data["harmonic_rhythm"] == "beat" and len(data["chords"]) == 64
+
+
+def test_target_degrees_report_coverage(tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    assert main([str(source), "--json", "--no-write", "--target-degrees", "1,3,5"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["target_mask"] == 0b10101 and 0 < data["mask_coverage"] < 1
+
+
+def test_module_entry_point_and_help_need_no_model():
+    done = subprocess.run([sys.executable, "-m", "harmonizer", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "--harmonic-rhythm" in done.stdout
+
+
+def test_midi_path_does_not_import_music21_sklearn_or_pretty_midi(tmp_path):
+    source = _copy(EXAMPLES / "saints_band.mid", tmp_path)
+    code = (
+        "import sys\nfrom harmonizer.cli import main\n"
+        f"assert main([{str(source)!r}, '--no-write']) == 0\n"
+        "heavy = [m for m in ('music21', 'sklearn', 'pretty_midi', 'skl2onnx') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,144 @@
+"""The engine checked musically on the notebook's validation melodies and beyond."""
+
+
+import pytest
+
+from harmonizer import harmonize_degrees
+from harmonizer.errors import ModelError, OptionError
+from harmonizer.mask import create_scale_degree_mask
+from harmonizer.theory import parse_key
+from harmonizer.vocabulary import VOCABULARY
+
+TONIC_NUMERALS = {"I", "i", "Imaj7", "i7"}
+
+
+def _contains(chord_index, degree_pc):
+    return degree_pc in VOCABULARY[chord_index].pitch_classes
+
+
+@pytest.mark.parametrize(
+    "pattern", [[1, 3, 5, 1], [5, 4, 3, 2, 1], [1, 6, 4, 5]], ids=["arpeggio", "descent", "1-6-4-5"]
+)
+@pytest.mark.parametrize("style", ["classical", "folk"])
+def test_notebook_validation_melodies_are_harmonized_musically(pattern, style):
+    result = harmonize_degrees(pattern, key="C", style=style)
+    assert len(result.harmonization) == len(pattern)
+    # Every melody note is a tone of its chord: unlike the notebook's 2 -> IV and 7 -> I.
+    for degree, chord in zip(pattern, result.chords):
+        semitones = (0, 2, 4, 5, 7, 9, 11)[degree - 1]
+        assert _contains(chord.chord_index, semitones), (pattern, result.harmonization)
+    if pattern[-1] == 1:
+        assert result.harmonization[-1] in TONIC_NUMERALS
+    if pattern[0] == 1:
+        assert result.harmonization[0] in TONIC_NUMERALS
+    assert 0.0 <= result.confidence <= 1.0
+    assert all(0.0 <= s <= 1.0 for s in result.position_scores)
+    assert result.mask_coverage == 1.0 and result.harmonization_priorities == (1.0,) * len(pattern)
+
+
+def test_descending_line_ends_with_an_authentic_cadence():
+    result = harmonize_degrees([5, 4, 3, 2, 1], key="G")
+    assert result.harmonization[-1] == "I"
+    assert result.harmonization[-2].startswith(("V", "vii"))
+    assert result.symbols[-1] == "G"
+
+
+def test_minor_key_uses_the_harmonic_minor_dominant():
+    result = harmonize_degrees([1, 2, "#7", 1], key="A", is_minor=True)
+    assert result.harmonization[-1] in {"i", "I"}
+    assert result.chords[2].numeral.startswith(("V", "vii"))  # G# wants E or G#dim
+    assert result.is_minor and result.key == "A"
+
+
+def test_the_target_mask_changes_which_chord_wins():
+    # One slot holding degrees 4 and 5 equally: the mask decides which must be a chord tone.
+    plain_four = harmonize_degrees([4], key="C", target_mask=create_scale_degree_mask([4]))
+    plain_five = harmonize_degrees([5], key="C", target_mask=create_scale_degree_mask([5]))
+    assert _contains(plain_four.chords[0].chord_index, 5)
+    assert _contains(plain_five.chords[0].chord_index, 7)
+    pattern = [1, 2, 3, 4, 5, 6, 7, 1]
+    none = harmonize_degrees(pattern, key="C", target_mask=create_scale_degree_mask(range(1, 8)))
+    masked = harmonize_degrees(pattern, key="C", target_mask=create_scale_degree_mask([1, 4, 5]))
+    assert masked.mask_coverage == pytest.approx(4 / 8)
+    assert masked.harmonization_priorities == (1.0, 0.5, 0.5, 1.0, 1.0, 0.5, 0.5, 1.0)
+    assert none.mask_coverage == 1.0
+
+
+def test_mask_changes_chords_inside_a_slot():
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.melody import Melody, Note
+
+    # Half a bar of F (degree 4) then half a bar of G (degree 5), one chord for the bar.
+    melody = Melody((Note(65, 0.0, 2.0), Note(67, 2.0, 2.0), Note(60, 4.0, 4.0)))
+    four = harmonize_melody(melody, key="C", harmonic_rhythm="bar",
+                            target_mask=create_scale_degree_mask([4, 1]))
+    five = harmonize_melody(melody, key="C", harmonic_rhythm="bar",
+                            target_mask=create_scale_degree_mask([5, 1]))
+    assert _contains(four.chords[0].chord_index, 5)
+    assert _contains(five.chords[0].chord_index, 7)
+    assert four.chords[0].symbol != five.chords[0].symbol
+
+
+def test_alternatives_are_distinct_and_ranked():
+    result = harmonize_degrees([1, 2, 3, 4, 5, 6, 7, 1], key="D", alternatives=5)
+    assert len(result.alternatives) == 5
+    assert len({p.numerals for p in result.alternatives}) == 5
+    scores = [p.score for p in result.alternatives]
+    assert scores == sorted(scores, reverse=True)
+    assert result.alternatives[0].numerals == result.harmonization
+    assert sum(p.probability for p in result.alternatives) <= 1.0 + 1e-6
+
+
+def test_chord_confidence_is_a_posterior_probability():
+    result = harmonize_degrees([3, 2, 1], key="F")
+    for chord in result.chords:
+        assert 0.0 <= chord.confidence <= 1.0
+        probabilities = [a.probability for a in chord.alternatives]
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert sum(probabilities) <= 1.0 + 1e-6
+
+
+def test_styles_differ_and_unknown_styles_are_refused():
+    pattern = [5, 5, 6, 5, 1, 7, 5, 5, 6, 5, 2, 1]
+    classical = harmonize_degrees(pattern, key="C", style="classical")
+    folk = harmonize_degrees(pattern, key="C", style="folk")
+    assert classical.chords != folk.chords
+    with pytest.raises(OptionError, match="style"):
+        harmonize_degrees(pattern, style="rokc")
+
+
+@pytest.mark.parametrize("pattern", [[], [1, 8], [0], ["x"]])
+def test_bad_degree_patterns_are_refused(pattern):
+    with pytest.raises(OptionError):
+        harmonize_degrees(pattern)
+
+
+def test_transposing_the_key_transposes_the_symbols():
+    in_c = harmonize_degrees([1, 4, 5, 1], key="C")
+    in_e = harmonize_degrees([1, 4, 5, 1], key="E")
+    assert in_c.harmonization == in_e.harmonization
+    for a, b in zip(in_c.chords, in_e.chords):
+        assert (b.root - a.root) % 12 == 4 and a.quality == b.quality
+
+
+def test_weights_change_the_result_and_are_validated():
+    from harmonizer.engine import Weights
+
+    with pytest.raises(OptionError):
+        Weights(-1, 0, 0)
+    with pytest.raises(OptionError):
+        Weights.parse("1,2")
+    result = harmonize_degrees([1, 1, 1, 1], weights=Weights(0.0, 1.0, 0.0))
+    assert len(set(result.harmonization)) == 1  # voice leading alone: never move
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    from harmonizer.scorer import load_model
+
+    with pytest.raises(ModelError, match="no model for style 'pop'"):
+        load_model("pop", directory=tmp_path)
+
+
+def test_key_spelling_in_symbols():
+    result = harmonize_degrees([1, 5, 1], key=parse_key("Eb"))
+    assert result.symbols[0] == "Eb"

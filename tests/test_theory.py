@@ -1,0 +1,80 @@
+import pytest
+
+from harmonizer.errors import OptionError
+from harmonizer.theory import Degree, Key, degree_of, parse_degree, parse_key
+from harmonizer.vocabulary import VOCABULARY, chord_index, map_to_vocabulary
+
+
+@pytest.mark.parametrize(
+    ("text", "tonic", "mode", "name"),
+    [
+        ("C", 0, "major", "C"),
+        ("D minor", 2, "minor", "D"),
+        ("Dm", 2, "minor", "D"),
+        ("Bb major", 10, "major", "Bb"),
+        ("F#m", 6, "minor", "F#"),
+        ("c", 0, "minor", "C"),
+        ("E-flat major", 3, "major", "Eb"),
+        ("eb minor", 3, "minor", "Eb"),
+    ],
+)
+def test_parse_key(text, tonic, mode, name):
+    key = parse_key(text)
+    assert (key.tonic, key.mode, key.tonic_name) == (tonic, mode, name)
+
+
+@pytest.mark.parametrize("text", ["H major", "", "C lydian", "X", "C##"])
+def test_impossible_keys_are_refused(text):
+    with pytest.raises(OptionError, match="key"):
+        parse_key(text)
+
+
+def test_degrees_with_alterations():
+    d_major = parse_key("D")
+    assert str(degree_of(62, d_major)) == "1"
+    assert str(degree_of(60, d_major)) == "b7"
+    assert str(degree_of(68, d_major)) == "#4"
+    a_minor = parse_key("A minor")
+    assert str(degree_of(68, a_minor)) == "#7"  # G#: the raised leading tone
+    assert str(degree_of(60, a_minor)) == "3"
+    assert parse_degree("b3") == Degree(3, -1)
+    assert parse_degree("♯4") == Degree(4, 1)
+    with pytest.raises(OptionError):
+        parse_degree(8)
+
+
+@pytest.mark.parametrize(
+    ("key", "root", "quality", "numeral", "symbol"),
+    [
+        ("G", 7, "dom7", "V7", "D7"),
+        ("F", 10, "maj", "bVII", "Eb"),
+        ("F", 2, "maj", "V/V", "G"),
+        ("Eb", 5, "min", "iv", "Abm"),
+        ("A minor", 7, "dom7", "V7", "E7"),
+        ("A minor", 11, "dim", "vii°", "G#dim"),
+        ("A minor", 10, "maj", "VII", "G"),
+        ("C minor", 8, "maj", "VI", "Ab"),
+        ("D", 11, "hdim7", "viiø7", "C#m7b5"),
+        ("Bb", 6, "dim7", "vii°7/V", "Edim7"),
+    ],
+)
+def test_vocabulary_numerals_and_symbols(key, root, quality, numeral, symbol):
+    tonal = parse_key(key)
+    chord = VOCABULARY[chord_index(root, quality)]
+    assert chord.numeral(tonal.mode) == numeral
+    assert chord.symbol(tonal) == symbol
+
+
+def test_vocabulary_covers_the_required_families():
+    major = {c.numeral("major") for c in VOCABULARY}
+    minor = {c.numeral("minor") for c in VOCABULARY}
+    assert {"I", "ii", "iii", "IV", "V", "vi", "vii°", "V7", "ii7", "Imaj7", "viiø7"} <= major
+    assert {"V/V", "V7/V", "V/vi", "V/ii", "V7/IV", "bVII", "iv", "bVI"} <= major
+    assert {"i", "ii°", "III", "iv", "V", "VI", "VII", "vii°", "V7", "vii°7"} <= minor
+
+
+def test_labels_outside_the_vocabulary_are_reduced_not_dropped():
+    assert map_to_vocabulary(0, "maj6") == chord_index(0, "maj")
+    assert map_to_vocabulary(9, "min7") == chord_index(9, "min7")
+    assert map_to_vocabulary(6, "min") is None  # #iv minor triad: counted as unmapped
+    assert Key.from_tonic(6, "major").tonic_name == "F#"
