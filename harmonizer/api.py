@@ -13,6 +13,7 @@ from .errors import OptionError, OutputError
 from .mask import check_mask, create_scale_degree_mask, harmonization_priorities, mask_coverage
 from .melody import Melody, Meter, Note, TimeSignature
 from .midi_in import MelodyCandidate, read_midi
+from .scorer import ModelBundle
 from .theory import Degree, Key, parse_degree, parse_key
 
 __all__ = ["FileResult", "DegreeHarmonization", "harmonize_file", "harmonize_degrees",
@@ -132,6 +133,7 @@ def harmonize_degrees(
     *,
     weights: Weights | None = None,
     alternatives: int = 3,
+    model: ModelBundle | None = None,
 ) -> DegreeHarmonization:
     """Harmonize a pattern of scale degrees, one chord per degree.
 
@@ -160,7 +162,8 @@ def harmonize_degrees(
         previous = pitch
     melody = Melody(tuple(notes), Meter((TimeSignature(0.0, 4, 4),)), source="degree pattern")
     result = harmonize_melody(melody, key=tonal, style=style, harmonic_rhythm="bar",
-                              target_mask=target_mask, weights=weights, alternatives=alternatives)
+                              target_mask=target_mask, weights=weights, alternatives=alternatives,
+                              model=model)
     if target_mask is None:
         coverage, priorities = 1.0, tuple(1.0 for _ in degrees)
     else:

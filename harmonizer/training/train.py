@@ -81,7 +81,7 @@ def _candidates(seed: int) -> dict[str, Callable[[], object]]:
         "logistic": lambda: make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=400)),
         "mlp": lambda: make_pipeline(
             StandardScaler(),
-            MLPClassifier(hidden_layer_sizes=(64,), alpha=1e-3, batch_size=2048, max_iter=30,
+            MLPClassifier(hidden_layer_sizes=(64,), alpha=1e-3, batch_size=2048, max_iter=80,
                           early_stopping=True, random_state=seed),
         ),
         "gbm": lambda: GradientBoostingClassifier(n_estimators=150, max_depth=4, learning_rate=0.1,
