@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import HarmonizerError, OptionError, exit_code_for, INTERNAL_ERROR_EXIT
+from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, OptionError, exit_code_for
 
 __all__ = ["main", "build_parser"]
 
@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("input", help="a MIDI file (.mid, .midi, .rmi)")
     parser.add_argument("-o", "--output", help="where to write (default: INPUT.harmonized.mid beside it)")
-    parser.add_argument("--force", action="store_true", help="replace the output if it exists (even the input)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the output if it exists (even the input)")
     parser.add_argument("--no-write", action="store_true", help="analyse and print only; write nothing")
     parser.add_argument("--style", default="classical",
                         help="classical, folk, pop, jazz or blues (default: %(default)s; "

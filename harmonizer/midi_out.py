@@ -18,9 +18,9 @@ from typing import BinaryIO
 
 import mido
 
-from .errors import OutputError
-from .midi_in import DRUM_CHANNEL, MidiSong
 from .engine import ChordChoice
+from .errors import OutputError
+from .midi_in import MidiSong
 
 __all__ = ["harmony_track", "free_channel", "write_midi", "write_atomic", "DEFAULT_PROGRAM"]
 

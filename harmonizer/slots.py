@@ -3,8 +3,9 @@
 A slot is a stretch of the piece that gets one chord.  Slots follow the
 metre: one per bar, per half bar or per beat (``harmonic_rhythm``), and never
 cross a bar line.  The default, ``"auto"``, is one chord per bar, or per half
-bar in 4/4-like metres (4/4, 2/2, 12/8, ...) when the melody moves fast: when
-the median bar holds four or more note onsets.
+bar in metres of an even number of beats, four or more (4/4, 6/4, 12/8), or of
+two long beats (2/2) when the melody moves fast: when the median bar holds four
+or more note onsets.
 
 Each slot carries its melody as a 12-bin profile of pitch classes above the
 tonic, each note weighted by how long it sounds in the slot, by where it
@@ -96,12 +97,13 @@ def choose_harmonic_rhythm(melody: Melody) -> str:
             position += 1
         onsets_per_bar.append(count)
     sounding = [c for c in onsets_per_bar if c > 0]
+    fast = bool(sounding) and statistics.median(sounding) >= 4
     ts = bars[0].time_signature
-    even = ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 2
-    if even and ts.beats_per_bar >= 4 and sounding and statistics.median(sounding) >= 4:
+    # An even number of beats, four or more (4/4, 6/4, 12/8), or two long beats (2/2).
+    even = (ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 4) or (
+        ts.beats_per_bar == 2 and ts.bar_length >= 4)
+    if even and fast:
         return "half"
-    if even and ts.beats_per_bar == 2 and ts.bar_length >= 4 and sounding and statistics.median(sounding) >= 4:
-        return "half"  # 2/2 and 6/4-like bars that are long in quarter notes
     return "bar"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -58,7 +58,7 @@ def _circular(a: int, b: int) -> int:
     return min(d, 12 - d)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ideal(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     return min(sum(_circular(x, y) for x, y in zip(a, perm)) for perm in itertools.permutations(b))
 

@@ -22,7 +22,8 @@ from ..theory import Key, Mode
 from ..vocabulary import VOCABULARY, map_to_vocabulary
 from .corpora import HarmonizedSong
 
-__all__ = ["SongSlots", "prepare_song", "split_of", "melody_fingerprint", "ContextTables", "count_context", "build_rows"]
+__all__ = ["SongSlots", "prepare_song", "split_of", "melody_fingerprint", "ContextTables",
+           "count_context", "build_rows"]
 
 SPLITS = ("train", "validation", "test")
 

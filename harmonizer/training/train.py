@@ -40,7 +40,15 @@ from ..features import FEATURE_NAMES
 from ..scorer import STYLES, ModelBundle
 from ..vocabulary import VOCABULARY
 from .corpora import HarmonizedSong, LoadStats, load_corpus
-from .dataset import ContextTables, SongSlots, build_rows, count_context, prepare_song, split_of, unmapped_counts
+from .dataset import (
+    ContextTables,
+    SongSlots,
+    build_rows,
+    count_context,
+    prepare_song,
+    split_of,
+    unmapped_counts,
+)
 
 __all__ = ["main", "train"]
 
@@ -211,8 +219,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
           seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm"),
           max_rows: int = 600_000, command: str = "", log: Callable[[str], None] = print) -> dict:
     """Train, select, calibrate, export and document one style's model; returns the card."""
-    from skl2onnx import to_onnx
     import onnxruntime
+    from skl2onnx import to_onnx
 
     np.random.seed(seed)
     songs, corpus_reports = _load_all(corpora, limit, log)
