@@ -219,6 +219,23 @@ def note_priorities(key: Key, target_mask: int | None) -> np.ndarray | None:
     return priorities
 
 
+def normalised_fit(scores: np.ndarray) -> np.ndarray:
+    """The model's scores (slots, chords) as a distribution over each slot's candidates."""
+    fit = np.maximum(scores, _FLOOR)
+    return fit / fit.sum(axis=1, keepdims=True)
+
+
+def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights) -> Lattice:
+    """The decoder's lattice: the three factors in logs, weighted (see the module docstring)."""
+    return Lattice(
+        emission=weights.harmonic * np.log(fit),
+        transition=-weights.voice_leading * voice_leading_matrix() / VOICE_LEADING_SCALE
+        + weights.contextual * bundle.transition[mode],
+        start=weights.contextual * bundle.start[mode],
+        end=weights.contextual * bundle.end[mode],
+    )
+
+
 def _resolve_key(key: Key | str | None, melody: Melody, key_signature: Key | None) -> KeyEstimate:
     if key is None:
         return estimate_key(melody.notes, key_signature)
@@ -260,18 +277,9 @@ def harmonize_melody(
     mode = tonal.mode
     features, strength = build_features(grid, mode, bundle.log_prior[mode])
     count, size = len(grid), len(VOCABULARY)
-    raw = bundle.score(features).reshape(count, size)
-    fit = np.maximum(raw, _FLOOR)
-    fit /= fit.sum(axis=1, keepdims=True)
-    movement = voice_leading_matrix()
+    fit = normalised_fit(bundle.score(features).reshape(count, size))
     log_transition = bundle.transition[mode]
-    lattice = Lattice(
-        emission=weights.harmonic * np.log(fit),
-        transition=-weights.voice_leading * movement / VOICE_LEADING_SCALE
-        + weights.contextual * log_transition,
-        start=weights.contextual * bundle.start[mode],
-        end=weights.contextual * bundle.end[mode],
-    )
+    lattice = build_lattice(fit, bundle, mode, weights)
     paths = k_best(lattice, alternatives)
     marginals, log_z = posteriors(lattice, bundle.temperature)
     best = paths[0].chords
@@ -350,6 +358,3 @@ def harmonize_melody(
         slots=grid.slots,
     )
 
-
-def lowest_pitches(slots: Sequence[Slot]) -> list[int | None]:
-    return [s.lowest_pitch for s in slots]

@@ -161,22 +161,16 @@ def emission_accuracy(probabilities: np.ndarray, targets: np.ndarray) -> tuple[f
 
 def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights) -> float:
     """The temperature whose posteriors give the human chords the highest likelihood."""
-    from ..decoder import Lattice, posteriors
+    from ..decoder import posteriors
+    from ..engine import build_lattice, normalised_fit
     from ..features import build_features
-    from ..voicing import VOICE_LEADING_SCALE, voice_leading_matrix
 
     lattices = []
     for prepared in songs:
         mode = prepared.mode
         features, _ = build_features(prepared.grid, mode, bundle.log_prior[mode])
-        fit = np.maximum(bundle.score(features).reshape(len(prepared.grid), -1), 1e-9)
-        fit /= fit.sum(axis=1, keepdims=True)
-        lattice = Lattice(
-            weights.harmonic * np.log(fit),
-            -weights.voice_leading * voice_leading_matrix() / VOICE_LEADING_SCALE
-            + weights.contextual * bundle.transition[mode],
-            weights.contextual * bundle.start[mode], weights.contextual * bundle.end[mode])
-        lattices.append((lattice, prepared.labels))
+        fit = normalised_fit(bundle.score(features).reshape(len(prepared.grid), -1))
+        lattices.append((build_lattice(fit, bundle, mode, weights), prepared.labels))
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
         total, count = 0.0, 0
