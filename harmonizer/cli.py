@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,9 +20,14 @@ examples:
   harmonize-midi song.mid --key "D minor" --harmonic-rhythm half --style folk
   harmonize-midi song.mid --target-degrees 1,4,5 --alternatives 5 --json
 
+batch: harmonize-midi batch IN_DIR [-o OUT_DIR] [--jobs N] ... (or harmonize-midi IN_DIR)
+  harmonizes every MIDI file under a folder; see harmonize-midi batch --help.
+
 exit codes: 0 done, 2 bad option, 3 bad input, 4 unsupported input, 5 output
-problem, 6 model problem, 70 internal error.
+problem, 6 model problem, 8 some files of a batch failed, 70 internal error.
 """
+
+BATCH_FAILURES_EXIT = 8
 
 
 def _positive_int(text: str) -> int:
@@ -34,21 +40,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="harmonize-midi",
-        description="Find the melody and key of a MIDI file, choose chords for it with a model "
-                    "learned from real harmonized music, and write the file back with a chord "
-                    "track (voiced chords plus chord-symbol markers) added. Every original "
-                    "track and event is kept.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("input", help="a MIDI file (.mid, .midi, .rmi)")
-    parser.add_argument("-o", "--output", help="where to write (default: INPUT.harmonized.mid beside it)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace the output if it exists (even the input)")
-    parser.add_argument("--no-write", action="store_true", help="analyse and print only; write nothing")
+def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", default="classical",
                         help="classical, folk, pop, jazz or blues (default: %(default)s; "
                              "see models/ for the shipped ones)")
@@ -59,18 +51,94 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target-degrees", metavar="D,D,...",
                         help="scale degrees 1-7 to favour, e.g. 1,4,5: notes on them weigh 1.0, "
                              "others 0.5")
-    parser.add_argument("--melody-track", type=_positive_int, metavar="N",
-                        help="use track N (0-based) as the melody instead of the best-ranked one")
     parser.add_argument("--weights", metavar="H,V,C", default="0.5,0.3,0.2",
                         help="weights of harmonic fit, voice leading and context (default: %(default)s)")
-    parser.add_argument("--alternatives", type=_positive_int, default=3, metavar="N",
-                        help="rank the N best progressions (default: %(default)s)")
     parser.add_argument("--program", type=_positive_int, default=0, metavar="P",
                         help="General MIDI program of the chord track, 0-127 (default: 0, piano)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+
+
+def build_batch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harmonize-midi batch",
+        description="Harmonize every MIDI file under a folder (recursively). A failed file never "
+                    "stops the batch; files whose output is newer than the input are skipped, so "
+                    "an interrupted batch resumes where it stopped.",
+    )
+    parser.add_argument("input", help="the folder to harmonize")
+    parser.add_argument("-o", "--output", help="output folder, mirroring the input tree "
+                                               "(default: each output beside its input)")
+    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                        help="worker processes (default: %(default)s); each loads the model once")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster instead, e.g. tcp://scheduler:8786 "
+                             "(needs pip install 'harmonizer[dask]' on every machine)")
+    parser.add_argument("--log", metavar="FILE",
+                        help="per-file results, .jsonl or .csv (default: OUT_DIR/harmonize-log.jsonl)")
+    parser.add_argument("--force", action="store_true", help="redo files whose output is up to date")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_harmony_options(parser)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harmonize-midi",
+        description="Find the melody and key of a MIDI file, choose chords for it with a model "
+                    "learned from real harmonized music, and write the file back with a chord "
+                    "track (voiced chords plus chord-symbol markers) added. Every original "
+                    "track and event is kept.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", help="a MIDI file (.mid, .midi, .rmi), or a folder for a batch")
+    parser.add_argument("-o", "--output", help="where to write (default: INPUT.harmonized.mid beside it)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the output if it exists (even the input)")
+    parser.add_argument("--no-write", action="store_true", help="analyse and print only; write nothing")
+    parser.add_argument("--melody-track", type=_positive_int, metavar="N",
+                        help="use track N (0-based) as the melody instead of the best-ranked one")
+    parser.add_argument("--alternatives", type=_positive_int, default=3, metavar="N",
+                        help="rank the N best progressions (default: %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    _add_harmony_options(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _target_degrees(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    degrees = [part.strip() for part in text.split(",") if part.strip()]
+    if not degrees:
+        raise OptionError(f"--target-degrees takes degrees like 1,4,5. Got {text!r}.")
+    return degrees
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from .batch import BatchOptions, run_batch
+    from .engine import Weights
+    from .mask import create_scale_degree_mask
+
+    weights = Weights.parse(args.weights)
+    degrees = _target_degrees(args.target_degrees)
+    if degrees:
+        create_scale_degree_mask(degrees)  # refuse a bad degree before any file
+    if args.key:
+        from .theory import parse_key
+
+        parse_key(args.key)
+    options = BatchOptions(
+        style=args.style, key=args.key, harmonic_rhythm=args.harmonic_rhythm,
+        target_degrees=tuple(degrees) if degrees else None,
+        weights=(weights.harmonic, weights.voice_leading, weights.contextual),
+        program=args.program, force=args.force,
+    )
+    summary = run_batch(args.input, args.output, options=options, jobs=max(args.jobs, 1),
+                        log_path=args.log, progress=not args.no_progress,
+                        dask_scheduler=args.dask_scheduler)
+    print(summary.describe())
+    return BATCH_FAILURES_EXIT if summary.failed else 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -78,11 +146,7 @@ def _run(args: argparse.Namespace) -> int:
     from .engine import Weights
     from .report import summary
 
-    target_degrees = None
-    if args.target_degrees:
-        target_degrees = [part.strip() for part in args.target_degrees.split(",") if part.strip()]
-        if not target_degrees:
-            raise OptionError(f"--target-degrees takes degrees like 1,4,5. Got {args.target_degrees!r}.")
+    target_degrees = _target_degrees(args.target_degrees)
     result = harmonize_file(
         args.input, args.output, force=args.force, write=not args.no_write, style=args.style,
         key=args.key, harmonic_rhythm=args.harmonic_rhythm, target_degrees=target_degrees,
@@ -99,10 +163,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    batch = bool(arguments) and arguments[0] == "batch"
+    if batch:
+        arguments = arguments[1:]
+    elif arguments and not arguments[0].startswith("-") and os.path.isdir(arguments[0]):
+        batch = True
+    args = (build_batch_parser() if batch else build_parser()).parse_args(arguments)
     try:
-        return _run(args)
+        return _run_batch(args) if batch else _run(args)
     except HarmonizerError as error:
         if args.debug:
             raise
@@ -114,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harmonize-midi: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader (e.g. `| head`) went away: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
     except Exception as error:  # the last line of defence: one line, never a traceback
         if args.debug:
             raise
