@@ -81,16 +81,20 @@ def k_best(lattice: Lattice, k: int) -> list[Path]:
     scores[:, 0] = lattice.start + emission[0]
     back_chord = np.zeros((slots, chords, k), dtype=np.int32)
     back_rank = np.zeros((slots, chords, k), dtype=np.int32)
+    transposed = np.ascontiguousarray(transition.T)
     for t in range(1, slots):
-        # candidates[p, r, c] = scores[p, r] + transition[p, c]
-        candidates = (scores[:, :, None] + transition[:, None, :]).reshape(chords * k, chords)
+        # candidates[c, p * k + r] = scores[p, r] + transition[p, c]: rows are contiguous
+        candidates = (transposed[:, :, None] + scores[None, :, :]).reshape(chords, chords * k)
         if k == 1:
-            best = np.argmax(candidates, axis=0)[None, :]
+            best = np.argmax(candidates, axis=1)[:, None]
         else:
-            best = np.argsort(-candidates, axis=0, kind="stable")[:k]
-        new_scores = np.take_along_axis(candidates, best, axis=0).T  # (chords, k)
-        back_chord[t] = (best // k).T
-        back_rank[t] = (best % k).T
+            # the k best per row, then those k in order: cheaper than a full sort
+            top = np.argpartition(-candidates, k - 1, axis=1)[:, :k]
+            order = np.argsort(-np.take_along_axis(candidates, top, axis=1), axis=1, kind="stable")
+            best = np.take_along_axis(top, order, axis=1)
+        new_scores = np.take_along_axis(candidates, best, axis=1)  # (chords, k)
+        back_chord[t] = best // k
+        back_rank[t] = best % k
         scores = new_scores + emission[t][:, None]
     final = (scores + lattice.end[:, None]).reshape(-1)
     order = np.argsort(-final, kind="stable")[:k]
@@ -109,35 +113,47 @@ def k_best(lattice: Lattice, k: int) -> list[Path]:
     return paths
 
 
-def _logsumexp(values: np.ndarray, axis: int) -> np.ndarray:
-    peak = np.max(values, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0.0)
-    total = np.log(np.sum(np.exp(values - peak), axis=axis, keepdims=True)) + peak
-    return np.squeeze(total, axis=axis)
-
-
 def posteriors(lattice: Lattice, temperature: float = 1.0) -> tuple[np.ndarray, float]:
     """P(slot t has chord c | melody), shape (slots, chords), rows summing to 1, and the
     log partition function (so a path's probability is ``exp(score / T - log_z)``).
 
     Scores are divided by ``temperature`` first (calibrated on held-out songs
-    and stored with the model).
+    and stored with the model).  The recursions run in probability space,
+    rescaled at every slot (Rabiner 1989, section V.A), which is exact and
+    several times faster than log-space sums.
     """
     if not temperature > 0:
         raise OptionError(f"The temperature must be > 0. Got {temperature}.")
-    emission = lattice.emission / temperature
-    transition = lattice.transition / temperature
-    slots, _ = emission.shape
+    slots, _ = lattice.emission.shape
+
+    def scaled(values: np.ndarray, axis: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        peak = np.max(values, axis=axis, keepdims=axis is not None)
+        peak = np.where(np.isfinite(peak), peak, 0.0)
+        return np.exp((values - peak) / temperature), peak / temperature
+
+    emission, emission_peak = scaled(lattice.emission, axis=1)
+    transition, transition_peak = scaled(lattice.transition)
+    start, start_peak = scaled(lattice.start)
+    end, end_peak = scaled(lattice.end)
     forward = np.empty_like(emission)
-    backward = np.zeros_like(emission)
-    forward[0] = lattice.start / temperature + emission[0]
-    for t in range(1, slots):
-        forward[t] = _logsumexp(forward[t - 1][:, None] + transition, axis=0) + emission[t]
-    backward[-1] = lattice.end / temperature
+    scale = np.empty(slots)
+    current = start * emission[0]
+    for t in range(slots):
+        if t:
+            current = (forward[t - 1] @ transition) * emission[t]
+        total = current.sum()
+        if not total > 0:
+            raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
+        scale[t] = total
+        forward[t] = current / total
+    backward = np.empty_like(emission)
+    backward[-1] = end
     for t in range(slots - 2, -1, -1):
-        backward[t] = _logsumexp(transition + (emission[t + 1] + backward[t + 1])[None, :], axis=1)
-    joint = forward + backward
-    total = _logsumexp(joint, axis=1)
-    with np.errstate(invalid="ignore"):
-        result = np.exp(joint - total[:, None])
-    return np.nan_to_num(result, nan=0.0), float(_logsumexp(forward[-1] + backward[-1], axis=0))
+        backward[t] = transition @ (emission[t + 1] * backward[t + 1]) / scale[t + 1]
+    joint = forward * backward
+    sums = joint.sum(axis=1, keepdims=True)
+    marginals = joint / np.where(sums > 0, sums, 1.0)
+    closing = float(forward[-1] @ end)
+    log_z = (float(np.log(scale).sum() + emission_peak.sum()) + (slots - 1) * float(transition_peak)
+             + float(start_peak) + float(end_peak) + float(np.log(closing)))
+    return marginals, log_z

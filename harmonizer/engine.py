@@ -288,6 +288,7 @@ def harmonize_melody(
     total_weight = weights.harmonic + weights.voice_leading + weights.contextual
     transition_probability = np.exp(log_transition)
     start_probability = np.exp(bundle.start[mode])
+    ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3]
     results: list[ChordChoice] = []
     for t, (slot, chord, voicing) in enumerate(zip(grid.slots, chosen, voicings)):
         if t == 0:
@@ -303,7 +304,7 @@ def harmonize_melody(
              + weights.voice_leading * math.log(max(vl, _FLOOR))
              + weights.contextual * math.log(max(contextual, _FLOOR))) / total_weight
         )
-        ranked = np.argsort(-marginals[t], kind="stable")[:3]
+        ranked = ranking[t]
         results.append(
             ChordChoice(
                 onset=slot.onset,

@@ -150,10 +150,13 @@ def read_midi(source: str | os.PathLike[str] | bytes | IO[bytes]) -> MidiSong:
         raise InputError(f"{name}: corrupt MIDI data ({error})") from error
     if midi.type == 2:
         raise UnsupportedInputError(f"{name}: MIDI format 2 (independent sequences) is not supported")
-    if not isinstance(midi.ticks_per_beat, int) or midi.ticks_per_beat <= 0:
+    if not isinstance(midi.ticks_per_beat, int) or midi.ticks_per_beat < 0:
         raise UnsupportedInputError(
-            f"{name}: division {midi.ticks_per_beat!r} is not a positive ticks-per-beat count"
+            f"{name}: header division {midi.ticks_per_beat!r} is SMPTE timing (frames per second), "
+            "which is not supported; only ticks per quarter note are"
         )
+    if midi.ticks_per_beat == 0:
+        raise InputError(f"{name}: header division is 0 ticks per quarter note")
     if len(midi.tracks) > limits.MAX_TRACKS:
         raise InputError(f"{name}: {len(midi.tracks)} tracks; the limit is {limits.MAX_TRACKS}")
     midi.filename = name

@@ -138,6 +138,9 @@ def load_model(style: str = "classical", directory: str | os.PathLike[str] | Non
     Raises :class:`OptionError` for a style we do not know and
     :class:`ModelError` for a missing, corrupt or mismatched model.
     """
+    cached = _LOADED.get((style, directory))
+    if cached is not None:
+        return cached
     if style not in STYLES:
         raise OptionError(f"The 'style' must be one of {list(STYLES)}. Got {style!r}.")
     folder = Path(directory) if directory is not None else models_dir()
@@ -146,4 +149,10 @@ def load_model(style: str = "classical", directory: str | os.PathLike[str] | Non
         raise ModelError(
             f"no model for style {style!r} in {folder}; models available: {shipped or 'none'}"
         )
-    return _load(style, str(folder.resolve()))
+    bundle = _load(style, str(folder.resolve()))
+    if directory is None and "HARMONIZER_MODELS" not in os.environ:
+        _LOADED[(style, None)] = bundle  # the default folder cannot change within a process
+    return bundle
+
+
+_LOADED: dict[tuple[str, object], ModelBundle] = {}

@@ -15,7 +15,7 @@ Neapolitan bII, IV in minor, the Picardy I) and suspended fourths on I and V.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .chords import QUALITIES, QUALITY_SUFFIX
 from .theory import MAJOR_SCALE, MINOR_SCALE, Key, Mode, degree_of
@@ -84,6 +84,9 @@ class VocabularyChord:
 
     def numeral(self, mode: Mode) -> str:
         """The Roman numeral in a ``mode`` key, e.g. ``"V7"``, ``"bVII"``, ``"V/V"``."""
+        return _numeral(self.root, self.quality, mode)
+
+    def _numeral(self, mode: Mode) -> str:
         named = _SECONDARY_NAMES[mode].get((self.root, self.quality))
         if named:
             return named
@@ -99,13 +102,23 @@ class VocabularyChord:
 
     def symbol(self, key: Key) -> str:
         """The lead-sheet symbol in ``key``: ``V7`` in G is ``"D7"``."""
-        return self.root_name(key) + QUALITY_SUFFIX[self.quality]
+        return _symbol(self.root, self.quality, key)
 
     def root_name(self, key: Key) -> str:
         return key.spell_degree(degree_of(key.tonic + self.root, key))
 
     def root_pitch_class(self, key: Key) -> int:
         return (key.tonic + self.root) % 12
+
+
+@lru_cache(maxsize=4096)
+def _numeral(root: int, quality: str, mode: Mode) -> str:
+    return VocabularyChord(-1, root, quality)._numeral(mode)
+
+
+@lru_cache(maxsize=8192)
+def _symbol(root: int, quality: str, key: Key) -> str:
+    return VocabularyChord(-1, root, quality).root_name(key) + QUALITY_SUFFIX[quality]
 
 
 # Chromatic chords whose function names them better than their root does.
