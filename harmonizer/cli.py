@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", help="a MIDI file (.mid, .midi, .rmi), or a folder for a batch")
+    parser.add_argument("input", nargs="?", help="a MIDI file (.mid, .midi, .rmi), or a folder for a batch")
     parser.add_argument("-o", "--output", help="where to write (default: INPUT.harmonized.mid beside it)")
     parser.add_argument("--force", action="store_true",
                         help="replace the output if it exists (even the input)")
@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--alternatives", type=_positive_int, default=3, metavar="N",
                         help="rank the N best progressions (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument("--melody-json", metavar="IN",
+                        help="read the melody from IN, the JSON contract of notation plugins "
+                             "(schema: harmonizer.json_contract), instead of INPUT")
+    parser.add_argument("--chords-json", metavar="OUT",
+                        help="with --melody-json: write the chords to OUT as the contract's JSON")
     _add_harmony_options(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -141,8 +146,32 @@ def _run_batch(args: argparse.Namespace) -> int:
     return BATCH_FAILURES_EXIT if summary.failed else 0
 
 
+def _run_json_contract(args: argparse.Namespace) -> int:
+    from .engine import Weights
+    from .json_contract import harmonize_json_file
+
+    if args.input or not (args.melody_json and args.chords_json):
+        raise OptionError("--melody-json IN and --chords-json OUT go together, without INPUT.")
+    result = harmonize_json_file(
+        args.melody_json, args.chords_json, style=args.style, key=args.key,
+        harmonic_rhythm=args.harmonic_rhythm, target_degrees=_target_degrees(args.target_degrees),
+        weights=Weights.parse(args.weights),
+    )
+    if args.json:
+        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(f"{args.chords_json}: {result['key']}, {len(result['chords'])} chords")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from .api import harmonize_file
+
+    if args.melody_json or args.chords_json:
+        return _run_json_contract(args)
+    if not args.input:
+        raise OptionError("Give a MIDI file to harmonize (or --melody-json IN --chords-json OUT).")
     from .engine import Weights
     from .report import summary
 
@@ -176,8 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         message = str(error)
-        if args.input not in message:
-            message = f"{args.input}: {message}"
+        subject = args.input or getattr(args, "melody_json", None)
+        if subject and subject not in message:
+            message = f"{subject}: {message}"
         print(f"harmonize-midi: error: {message}", file=sys.stderr)
         return exit_code_for(error)
     except KeyboardInterrupt:
@@ -189,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: one line, never a traceback
         if args.debug:
             raise
-        print(f"harmonize-midi: internal error: {args.input}: {type(error).__name__}: {error} "
+        subject = args.input or getattr(args, "melody_json", None)
+        print(f"harmonize-midi: internal error: {subject}: {type(error).__name__}: {error} "
               f"(run with --debug for the traceback)", file=sys.stderr)
         return INTERNAL_ERROR_EXIT

@@ -24,7 +24,6 @@ The weights default to the original notebook's 0.5 / 0.3 / 0.2.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,7 +32,7 @@ import numpy as np
 from . import limits
 from .decoder import Lattice, k_best, posteriors
 from .errors import OptionError
-from .features import build_features
+from .features import VocabularyArrays, build_features
 from .key_finding import KeyEstimate, estimate_key
 from .mask import OTHER_PRIORITY, TARGET_PRIORITY, check_mask
 from .melody import Melody
@@ -54,6 +53,7 @@ __all__ = [
 ]
 
 _FLOOR = 1e-9
+VOCABULARY_TONES = VocabularyArrays().tones  # (chords, 12) chord-tone indicator above the tonic
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +280,15 @@ def harmonize_melody(
     fit = normalised_fit(bundle.score(features).reshape(count, size))
     log_transition = bundle.transition[mode]
     lattice = build_lattice(fit, bundle, mode, weights)
+    if priorities is not None:
+        # Target degrees should sound as chord tones: add, in the harmonic term, the log share of
+        # the slot's target-degree weight that each chord contains (1 where a slot has none).
+        targets = grid.profiles * (priorities >= TARGET_PRIORITY)[None, :]
+        total = targets.sum(axis=1, keepdims=True)
+        covered = targets @ VOCABULARY_TONES.T
+        share = np.where(total > 0, covered / np.where(total > 0, total, 1.0), 1.0)
+        lattice = Lattice(lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)),
+                          lattice.transition, lattice.start, lattice.end)
     paths = k_best(lattice, alternatives)
     marginals, log_z = posteriors(lattice, bundle.temperature)
     best = paths[0].chords

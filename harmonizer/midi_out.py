@@ -81,6 +81,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     except OSError as error:
         raise OutputError(f"{path}: cannot write in {folder} ({error.strerror or error})") from error
     try:
+        os.chmod(temporary, _file_mode(path))
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
@@ -94,6 +95,16 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
         if isinstance(error, OSError):
             raise OutputError(f"{path}: writing failed ({error.strerror or error})") from error
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a new file would get (mkstemp's own 0600 is too strict), or the replaced file's."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def write_midi(song: MidiSong, chords: Sequence[ChordChoice], path: Path, *,

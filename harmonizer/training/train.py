@@ -97,16 +97,36 @@ def _candidates(seed: int) -> dict[str, Callable[[], object]]:
     }
 
 
-def _subsample(x: np.ndarray, y: np.ndarray, limit: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _subsample(x: np.ndarray, y: np.ndarray, w: np.ndarray, limit: int, seed: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """At most ``limit`` rows: every positive, negatives drawn uniformly (fixed seed)."""
     if len(y) <= limit:
-        return x, y
+        return x, y, w
     rng = np.random.default_rng(seed)
     positives = np.flatnonzero(y == 1)
     negatives = np.flatnonzero(y == 0)
     keep = rng.choice(negatives, size=max(limit - len(positives), 0), replace=False)
     rows = np.sort(np.concatenate([positives, keep]))
-    return x[rows], y[rows]
+    return x[rows], y[rows], w[rows]
+
+
+def class_balance_weights(y: np.ndarray, slot_ids: np.ndarray, power: float) -> np.ndarray:
+    """Row weights that lift slots whose human chord is rare: each slot weighs
+    (count of the commonest chord / count of its chord) ** power, normalised to mean 1, so rare
+    chords are kept and learned rather than drowned (power 0: no balancing)."""
+    size = len(VOCABULARY)
+    labels = y.reshape(-1, size).argmax(axis=1)
+    counts = np.bincount(labels, minlength=size).astype(float)
+    slot_weight = (counts.max() / np.maximum(counts[labels], 1.0)) ** power
+    slot_weight = np.minimum(slot_weight, 20.0)
+    slot_weight /= slot_weight.mean()
+    return np.repeat(slot_weight, size)
+
+
+def _fit(model: object, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+    steps = getattr(model, "steps", None)
+    key = f"{steps[-1][0]}__sample_weight" if steps else "sample_weight"
+    model.fit(x, y, **{key: w})  # type: ignore[attr-defined]
 
 
 def evaluate(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
@@ -211,7 +231,8 @@ def _load_all(corpora: Sequence[tuple[str, str]], limit: int | None, log: Callab
 
 def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
           seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm"),
-          max_rows: int = 600_000, command: str = "", log: Callable[[str], None] = print) -> dict:
+          max_rows: int = 600_000, balance: float = 0.5, command: str = "",
+          log: Callable[[str], None] = print) -> dict:
     """Train, select, calibrate, export and document one style's model; returns the card."""
     import onnxruntime
     from skl2onnx import to_onnx
@@ -230,7 +251,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         if not prepared[split]:
             raise SystemExit(f"no songs in the {split} split: give more data (or a larger --limit)")
     tables = count_context(prepared["train"])
-    x_train, y_train, _, _ = build_rows(prepared["train"], tables)
+    x_train, y_train, slot_train, _ = build_rows(prepared["train"], tables)
+    w_train = class_balance_weights(y_train, slot_train, balance)
     x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
     x_test, y_test, _, _ = build_rows(prepared["test"], tables)
     log(f"rows: train {len(y_train)}, validation {len(y_val)}, test {len(y_test)}")
@@ -241,8 +263,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     for name in model_names:
         started = time.perf_counter()
         model = factories[name]()
-        x_fit, y_fit = _subsample(x_train, y_train, max_rows, seed)
-        model.fit(x_fit, y_fit)  # type: ignore[attr-defined]
+        x_fit, y_fit, w_fit = _subsample(x_train, y_train, w_train, max_rows, seed)
+        _fit(model, x_fit, y_fit, w_fit)
         seconds = time.perf_counter() - started
         accuracy, log_likelihood = emission_accuracy(model.predict_proba(x_val)[:, 1], y_val)  # type: ignore[attr-defined]
         decoded = evaluate(prepared["validation"], _bundle(style, _SklearnSession(model), tables, 1.0),
@@ -298,7 +320,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "created": _dt.date.today().isoformat(),
         "command": command,
         "seed": seed,
-        "model": {"chosen": chosen, "type": type(model).__name__,
+        "model": {"chosen": chosen, "type": type(model).__name__, "class_balance_power": balance,
                   "params": _params(model), "selection": selection,
                   "rule": "highest validation exact chord agreement after full decoding"},
         "data": {
@@ -386,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="candidate classifiers to compare (default: %(default)s)")
     parser.add_argument("--max-rows", type=int, default=600_000,
                         help="training rows per candidate (all positives kept; default: %(default)s)")
+    parser.add_argument("--balance", type=float, default=0.5,
+                        help="class balancing: slots weigh (commonest/their chord's count)**B "
+                             "(0 = off; default: %(default)s)")
     args = parser.parse_args(argv)
     corpora = []
     for spec in args.corpus:
@@ -396,5 +421,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = "python -m harmonizer.training " + " ".join(sys.argv[1:] if argv is None else argv)
     train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
           model_names=[m.strip() for m in args.models.split(",") if m.strip()],
-          max_rows=args.max_rows, command=command)
+          max_rows=args.max_rows, balance=args.balance, command=command)
     return 0
