@@ -121,12 +121,17 @@ def harmonize_stream(
         raise OptionError(f"harmonize_stream takes a music21 Score, Part or Stream. "
                           f"Got {type(stream).__name__}.")
     mask = create_scale_degree_mask(target_degrees) if target_degrees else None
-    engine_options = dict(key=key, style=style, harmonic_rhythm=harmonic_rhythm, target_mask=mask,
-                          weights=_weights(weights), alternatives=alternatives)
+    chosen_weights = _weights(weights)
+
+    def harmonize(melody: Melody, key_signature: Key | None) -> Harmonization:
+        return harmonize_melody(melody, key=key, key_signature=key_signature, style=style,
+                                harmonic_rhythm=harmonic_rhythm, target_mask=mask,
+                                weights=chosen_weights, alternatives=alternatives)
+
     if isinstance(stream, m21stream.Score):
         song = song_from_score(stream, "<music21 score>")
         melody, chosen = song.melody(melody_part)
-        harmonization = harmonize_melody(melody, key_signature=song.key_signature, **engine_options)
+        harmonization = harmonize(melody, song.key_signature)
         result = add_chord_symbols(stream, chosen.track, harmonization.chords, accompaniment, program)
         return StreamHarmonization(result, harmonization, melody, chosen.track, song.candidates)
     if melody_part is not None:
@@ -140,7 +145,7 @@ def harmonize_stream(
     candidates = tuple(PartCandidate(**asdict(c)) for c in ranked)
     source = f"{type(stream).__name__.lower()}" + (f" '{name}'" if name else "")
     melody = Melody(tuple(notes), part_meter(stream), source=source)
-    harmonization = harmonize_melody(melody, key_signature=part_key_signature(stream), **engine_options)
+    harmonization = harmonize(melody, part_key_signature(stream))
     copied = copy.deepcopy(stream)
     place_chord_symbols(copied, harmonization.chords, written_transposition(copied))
     if accompaniment:

@@ -41,7 +41,7 @@ MuseScore {
     menuPath: "Plugins.Harmonizer.Harmonize Melody"
     description: "Adds chord symbols to the melody of the score, chosen by harmonizer " +
                  "(a model learned from real harmonized music). Needs harmonizer installed: " +
-                 "pip install harmonizer."
+                 "pip install the harmonizer repository (pip install /path/to/harmonizer)."
     version: "0.1.0"
     requiresScore: true
 
@@ -462,7 +462,7 @@ MuseScore {
         if (command === "") {
             if (!keep)
                 melodyFile.remove();
-            return "harmonizer did not run. Install it (pip install harmonizer) or set " +
+            return "harmonizer did not run. Install it (pip install /path/to/harmonizer) or set " +
                    "harmonizerCommand in harmonize.qml. Tried:\n" + attempts.join("\n");
         }
         log("ran: " + command);

@@ -5,8 +5,8 @@ MuseScore, Dorico, Finale and Sibelius all export and import MusicXML. This
 script reads such an export, gives its melody chords with harmonizer and writes
 ``NAME.harmonized.musicxml`` for the program to import (see README.md here).
 
-Prerequisite: ``pip install harmonizer`` (with MusicXML support:
-``pip install "harmonizer[musicxml]"``) in the Python that runs this script.
+Prerequisite: harmonizer with MusicXML support, installed from this repository into the Python
+that runs this script: ``pip install "/path/to/harmonizer[musicxml]"``.
 
 Usage::
 
@@ -58,7 +58,8 @@ def _import_harmonizer():
         import harmonizer
     except ImportError as error:
         print(f"{PROG}: error: the harmonizer package is not installed in {sys.executable} "
-              f"({error}); install it with: {sys.executable} -m pip install harmonizer",
+              f"({error}); install it with: {sys.executable} -m pip install "
+              "'/path/to/harmonizer[musicxml]' (this repository)",
               file=sys.stderr)
         raise SystemExit(NOT_INSTALLED_EXIT) from None
     return harmonizer
@@ -176,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Give the melody of a MusicXML score its chords (harmonizer) and write "
                     "NAME.harmonized.musicxml, for notation programs that export and import "
-                    "MusicXML. Needs: pip install harmonizer.",
+                    "MusicXML. Needs: pip install /path/to/harmonizer (this repository).",
     )
     parser.add_argument("input", nargs="?", type=Path, help="the exported score (.musicxml, .xml, .mxl)")
     parser.add_argument("output", nargs="?", type=Path,
