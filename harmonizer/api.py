@@ -12,7 +12,7 @@ from .engine import ChordChoice, Harmonization, Progression, Weights, harmonize_
 from .errors import OptionError, OutputError
 from .mask import check_mask, create_scale_degree_mask, harmonization_priorities, mask_coverage
 from .melody import Melody, Meter, Note, TimeSignature
-from .midi_in import MelodyCandidate, read_midi
+from .midi_in import MelodyCandidate
 from .scorer import ModelBundle
 from .theory import Degree, Key, parse_degree, parse_key
 
@@ -70,20 +70,37 @@ def harmonize_file(
     weights: Weights | None = None,
     alternatives: int = 3,
     program: int = 0,
+    accompaniment: bool = False,
+    preview: str | os.PathLike[str] | None = None,
+    audio: str | os.PathLike[str] | None = None,
 ) -> FileResult:
-    """Harmonize a MIDI file and (unless ``write=False``) write the result.
+    """Harmonize a MIDI or MusicXML file (told apart by content) and, unless ``write=False``,
+    write the result in the format of the output's extension (``.mid``, ``.musicxml``,
+    ``.xml``, ``.mxl``).
 
-    The result goes to ``output`` or ``song.harmonized.mid`` beside the input;
-    an existing file (the input included) is only replaced with ``force``.
-    Raises the errors of :mod:`harmonizer.errors`, each naming the file.
+    The result goes to ``output`` or ``song.harmonized.<ext>`` beside the input; an
+    existing file (the input included) is only replaced with ``force``.
+    ``melody_track`` is a MIDI track number or a MusicXML part index;
+    ``accompaniment`` adds a piano part to MusicXML output; ``preview`` (.png or
+    .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
+    renders the harmonized MIDI with FluidSynth.  Raises the errors of
+    :mod:`harmonizer.errors`, each naming the file.
     """
-    from .midi_out import write_midi
+    from .musicxml_in import read_song
+    from .musicxml_out import output_format, write_result
 
     source = Path(path)
     target = Path(output) if output is not None else default_output_path(source)
     if write:
+        output_format(target)  # an unknown extension fails before any work
         _check_output(source, target, force)
-    song = read_midi(source)
+    for extra, suffixes in ((preview, (".png", ".svg")), (audio, (".wav",))):
+        if extra is not None:
+            extra_path = Path(extra)
+            if extra_path.suffix.lower() not in suffixes:
+                raise OptionError(f"{extra_path}: the file must end in {' or '.join(suffixes)}")
+            _check_output(source, extra_path, force)
+    song = read_song(source)
     melody, chosen = song.melody(melody_track)
     mask = create_scale_degree_mask(target_degrees) if target_degrees else None
     harmonization = harmonize_melody(
@@ -91,12 +108,39 @@ def harmonize_file(
         harmonic_rhythm=harmonic_rhythm, target_mask=mask, weights=weights,
         alternatives=alternatives,
     )
+    velocities = [n.velocity for n in melody.notes]
+    melody_velocity = sum(velocities) / len(velocities)
     if write:
-        velocities = [n.velocity for n in melody.notes]
-        write_midi(song, harmonization.chords, target,
-                   melody_velocity=sum(velocities) / len(velocities), program=program)
+        write_result(song, harmonization.chords, target, melody=chosen, accompaniment=accompaniment,
+                     program=program, melody_velocity=melody_velocity)
+    if preview is not None:
+        from .preview import render_preview
+        from .render import lead_sheet_musicxml
+
+        render_preview(lead_sheet_musicxml(melody, harmonization, title=source.stem), Path(preview))
+    if audio is not None:
+        _render_audio(song, harmonization, target if write and output_format(target) == "midi" else None,
+                      Path(audio), melody_velocity, program)
     return FileResult(str(source), str(target) if write else None, chosen, song.candidates,
                       harmonization)
+
+
+def _render_audio(song: object, harmonization: Harmonization, written_midi: Path | None, wav: Path,
+                  melody_velocity: float, program: int) -> None:
+    """Sound of the harmonized file: the MIDI just written, or a temporary one."""
+    import tempfile
+
+    from .musicxml_out import write_result
+    from .preview import render_audio
+
+    if written_midi is not None:
+        render_audio(written_midi, wav)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        midi = Path(folder) / "harmonized.mid"
+        write_result(song, harmonization.chords, midi, melody_velocity=melody_velocity,  # type: ignore[arg-type]
+                     program=program)
+        render_audio(midi, wav)
 
 
 @dataclass(frozen=True)

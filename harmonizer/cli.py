@@ -84,20 +84,33 @@ def build_batch_parser() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harmonize-midi",
-        description="Find the melody and key of a MIDI file, choose chords for it with a model "
+        description="Find the melody and key of a MIDI or MusicXML file, choose chords for it with a model "
                     "learned from real harmonized music, and write the file back with a chord "
                     "track (voiced chords plus chord-symbol markers) added. Every original "
                     "track and event is kept.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", nargs="?", help="a MIDI file (.mid, .midi, .rmi), or a folder for a batch")
-    parser.add_argument("-o", "--output", help="where to write (default: INPUT.harmonized.mid beside it)")
+    parser.add_argument("input", nargs="?",
+                        help="a MIDI file (.mid, .midi, .rmi), a MusicXML file (.musicxml, .xml, .mxl), "
+                             "or a folder for a batch")
+    parser.add_argument("-o", "--output",
+                        help="where to write (default: INPUT.harmonized.EXT beside it); the "
+                             "extension picks the format: .mid, .musicxml, .xml or .mxl")
     parser.add_argument("--force", action="store_true",
                         help="replace the output if it exists (even the input)")
     parser.add_argument("--no-write", action="store_true", help="analyse and print only; write nothing")
-    parser.add_argument("--melody-track", type=_positive_int, metavar="N",
-                        help="use track N (0-based) as the melody instead of the best-ranked one")
+    parser.add_argument("--melody-track", "--melody-part", type=_positive_int, metavar="N",
+                        help="use MIDI track N (0-based), or MusicXML part N (0-based), as the "
+                             "melody instead of the best-ranked one")
+    parser.add_argument("--accompaniment", action="store_true",
+                        help="MusicXML output: add a piano part playing the voiced chords")
+    parser.add_argument("--preview", metavar="FILE",
+                        help="also engrave the harmonized melody as a lead sheet, FILE.png or FILE.svg "
+                             "(needs pip install 'harmonizer[preview]')")
+    parser.add_argument("--audio", metavar="FILE",
+                        help="also render the harmonized file to FILE.wav with FluidSynth "
+                             "(Debian: apt-get install fluidsynth fluid-soundfont-gm)")
     parser.add_argument("--alternatives", type=_positive_int, default=3, metavar="N",
                         help="rank the N best progressions (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -180,7 +193,8 @@ def _run(args: argparse.Namespace) -> int:
         args.input, args.output, force=args.force, write=not args.no_write, style=args.style,
         key=args.key, harmonic_rhythm=args.harmonic_rhythm, target_degrees=target_degrees,
         melody_track=args.melody_track, weights=Weights.parse(args.weights),
-        alternatives=args.alternatives, program=args.program,
+        alternatives=args.alternatives, program=args.program, accompaniment=args.accompaniment,
+        preview=args.preview, audio=args.audio,
     )
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=1, ensure_ascii=False)

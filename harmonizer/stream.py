@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from . import limits
 from .engine import Harmonization, Weights, harmonize_melody
-from .errors import NoMelodyError, OptionError
+from .errors import InputError, NoMelodyError, OptionError
 from .mask import create_scale_degree_mask
 from .melody import Melody, skyline
 from .midi_in import rank_melody_candidates
@@ -140,6 +141,10 @@ def harmonize_stream(
     notes = skyline(part_notes(stream))
     if not notes:
         raise NoMelodyError(f"the {type(stream).__name__} holds no pitched notes")
+    if len(notes) > limits.MAX_MELODY_NOTES or notes[-1].end > limits.MAX_BEATS:
+        raise InputError(f"the {type(stream).__name__} holds {len(notes)} notes over "
+                         f"{notes[-1].end:.0f} beats; the limits are {limits.MAX_MELODY_NOTES} notes "
+                         f"and {limits.MAX_BEATS:.0f} beats")
     name = str(getattr(stream, "partName", None) or "")
     ranked = rank_melody_candidates({(0, 0): notes}, {0: name})
     candidates = tuple(PartCandidate(**asdict(c)) for c in ranked)

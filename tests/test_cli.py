@@ -86,7 +86,8 @@ def test_existing_output_is_never_replaced_without_force(tmp_path, capsys):
     ("content", "code", "words"),
     [
         pytest.param(b"", 3, "MThd", id="empty"),
-        pytest.param(b"<?xml version='1.0'?><score-partwise/>", 3, "not a Standard MIDI File", id="xml"),
+        pytest.param(b"<?xml version='1.0'?><score-partwise/>", 3, "no part holds pitched notes", id="xml"),
+        pytest.param(b"\x89PNG\r\n not music", 3, "not", id="png"),
         pytest.param(build_midi([melody_events([(36, 1)] * 8, channel=9)]), 3, "drums only", id="drums"),
         pytest.param(build_midi([[(0, mido.MetaMessage("set_tempo", tempo=500000))]]), 3, "no track",
                      id="no-notes"),
