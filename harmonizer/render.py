@@ -6,6 +6,7 @@ musician reads, whatever else the input file holds.  Needs music21 (imported laz
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from .engine import Harmonization
@@ -29,6 +30,10 @@ def _spelled(midi_pitch: int, scale_names: dict[int, str], flats: bool) -> Any:
         if candidate.midi == midi_pitch:
             return candidate
     return pitch.Pitch(midi=midi_pitch)
+
+
+def _exact(beats: float) -> Fraction:
+    return Fraction(beats).limit_denominator(48)
 
 
 def lead_sheet(melody: Melody, harmonization: Harmonization | None = None, title: str = "") -> Any:
@@ -58,13 +63,15 @@ def lead_sheet(melody: Melody, harmonization: Harmonization | None = None, title
     for signature in signatures:
         part.insert(signature.onset, meter.TimeSignature(f"{signature.numerator}/{signature.denominator}"))
     for item in melody.notes:
-        part.insert(item.onset, note.Note(_spelled(item.pitch, names, flats), quarterLength=item.duration))
+        # Exact fractions: float thirds would come out as strings of tiny rests and ties.
+        written = note.Note(_spelled(item.pitch, names, flats), quarterLength=_exact(item.duration))
+        part.insert(_exact(item.onset), written)
     # Chosen from the melody alone: the symbols' low pitches would pull it to the bass clef.
     part.insert(0, clef.bestClef(part.flatten().notes.stream(), recurse=False))
     previous = None
     for chord in harmonization.chords if harmonization is not None else ():
         if chord.symbol != previous:  # a lead sheet names a chord when it changes
-            part.insert(chord.onset, chord_symbol(chord))
+            part.insert(_exact(chord.onset), chord_symbol(chord))
             previous = chord.symbol
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title or None)
