@@ -87,12 +87,19 @@ def k_best(lattice: Lattice, k: int) -> list[Path]:
         candidates = (transposed[:, :, None] + scores[None, :, :]).reshape(chords, chords * k)
         if k == 1:
             best = np.argmax(candidates, axis=1)[:, None]
+            new_scores = np.take_along_axis(candidates, best, axis=1)  # (chords, 1)
         else:
-            # the k best per row, then those k in order: cheaper than a full sort
-            top = np.argpartition(-candidates, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(candidates, top, axis=1), axis=1, kind="stable")
-            best = np.take_along_axis(top, order, axis=1)
-        new_scores = np.take_along_axis(candidates, best, axis=1)  # (chords, k)
+            # k rounds of argmax with the winners masked: for small k far cheaper than sorting.
+            # Values are read before masking, so an exhausted row yields -inf, never a repeat.
+            work = candidates.copy()
+            best = np.empty((chords, k), dtype=np.intp)
+            new_scores = np.empty((chords, k))
+            rows = np.arange(chords)
+            for rank in range(k):
+                winner = np.argmax(work, axis=1)
+                best[:, rank] = winner
+                new_scores[:, rank] = work[rows, winner]
+                work[rows, winner] = -np.inf
         back_chord[t] = best // k
         back_rank[t] = best % k
         scores = new_scores + emission[t][:, None]

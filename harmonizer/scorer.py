@@ -109,6 +109,11 @@ def _load(style: str, directory: str) -> ModelBundle:
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    # One thread, no spinning: a piece is a few thousand rows, and a spinning thread pool only
+    # fights batch workers and other programs for the cores (benchmarks/RESULTS.md).
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own untyped errors

@@ -249,6 +249,8 @@ def make_slots(
     safe = np.where(totals > 0, totals, 1.0)
     profiles /= safe
     exposed /= safe
+    profile_rows = [tuple(row) for row in profiles.tolist()]
+    exposed_rows = [tuple(row) for row in exposed.tolist()]
     slots = tuple(
         Slot(
             index=i,
@@ -258,8 +260,8 @@ def make_slots(
             position=round(bounds[i][0] - bounds[i][2].onset, 6),
             is_downbeat=abs(bounds[i][0] - bounds[i][2].onset) < _EPS and not bounds[i][2].is_pickup,
             phrase_end=phrase_end[i] or i == count - 1,
-            profile=tuple(float(x) for x in profiles[i]),
-            exposed=tuple(float(x) for x in exposed[i]),
+            profile=profile_rows[i],
+            exposed=exposed_rows[i],
             onset_pitch_class=onset_pcs[i],
             degrees=tuple(starts[i]),
             lowest_pitch=lowest[i],
