@@ -15,6 +15,10 @@ Cheat sheet::
     melody, track = song.melody()
     harmonize_melody(melody, key="D minor", harmonic_rhythm="half")
 
+    from music21 import corpus                     # music21 scripts (music21 loaded lazily)
+    result = harmonize_stream(corpus.parse("bach/bwv66.6").parts[0], style="classical")
+    result.stream.show("text"); result.harmonization.numerals
+
 Errors are in :mod:`harmonizer.errors`; every one names the file and the problem.
 """
 
@@ -43,6 +47,7 @@ from .mask import (
 )
 from .melody import Melody, Meter, Note, TimeSignature
 from .midi_in import MidiSong, read_midi
+from .stream import StreamHarmonization, harmonize_stream
 from .theory import Degree, Key, parse_key
 
 __all__ = [
@@ -50,6 +55,8 @@ __all__ = [
     "harmonize_file",
     "harmonize_degrees",
     "harmonize_melody",
+    "harmonize_stream",
+    "StreamHarmonization",
     "read_midi",
     "estimate_key",
     "parse_key",

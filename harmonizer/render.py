@@ -11,6 +11,7 @@ from typing import Any
 
 from .engine import Harmonization
 from .melody import Melody
+from .theory import Key
 
 __all__ = ["lead_sheet", "lead_sheet_musicxml"]
 
@@ -36,8 +37,10 @@ def _exact(beats: float) -> Fraction:
     return Fraction(beats).limit_denominator(48)
 
 
-def lead_sheet(melody: Melody, harmonization: Harmonization | None = None, title: str = "") -> Any:
-    """A music21 Score: ``melody`` in the key found, with ``harmonization``'s symbols at each change."""
+def lead_sheet(melody: Melody, harmonization: Harmonization | None = None, title: str = "",
+               tonal: Key | None = None) -> Any:
+    """A music21 Score: ``melody`` in the key found (or ``tonal``), with ``harmonization``'s
+    symbols at each chord change."""
     from music21 import clef, key, metadata, meter, note, stream
 
     from .musicxml_out import _fraction_of_quarters, chord_symbol
@@ -45,6 +48,7 @@ def lead_sheet(melody: Melody, harmonization: Harmonization | None = None, title
     part = stream.Part()
     if harmonization is not None:
         tonal = harmonization.key.key
+    if tonal is not None:
         the_key = key.Key(tonal.tonic_name.replace("b", "-"), tonal.mode)
         part.insert(0, the_key)
         names = {p.pitchClass: p.name for p in the_key.getPitches()}
@@ -79,8 +83,9 @@ def lead_sheet(melody: Melody, harmonization: Harmonization | None = None, title
     return score
 
 
-def lead_sheet_musicxml(melody: Melody, harmonization: Harmonization | None = None, title: str = "") -> bytes:
+def lead_sheet_musicxml(melody: Melody, harmonization: Harmonization | None = None, title: str = "",
+                        tonal: Key | None = None) -> bytes:
     """The lead sheet as MusicXML bytes."""
     from .musicxml_out import score_to_musicxml
 
-    return score_to_musicxml(lead_sheet(melody, harmonization, title))
+    return score_to_musicxml(lead_sheet(melody, harmonization, title, tonal))

@@ -219,3 +219,26 @@ def test_mscore3_exports_pdf_headless(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_our_musicxml_survives_musescore(tmp_path):
+    """harmonize-midi's MusicXML output: MuseScore engraves it, and MuseScore's own MusicXML
+    export of it still holds our chord symbols."""
+    from harmonizer.cli import main
+
+    melody = tmp_path / "melody.musicxml"
+    write_score(melody, **WALTZ)
+    result = tmp_path / "result.musicxml"
+    assert main([str(melody), "-o", str(result), "--accompaniment"]) == 0
+    ours = [h for h in ET.parse(result).getroot().iter("harmony")]
+    assert ours
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
+    tmp_path.chmod(0o700)
+    for target in ("out.pdf", "exported.musicxml"):
+        done = subprocess.run([MSCORE, "-o", str(tmp_path / target), str(result)], env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.pdf").read_bytes()[:5] == b"%PDF-"
+    exported = ET.parse(tmp_path / "exported.musicxml").getroot()
+    roots = [h.findtext("root/root-step") for h in exported.iter("harmony")]
+    assert roots == [h.findtext("root/root-step") for h in ours]
