@@ -82,12 +82,14 @@ def k_best(lattice: Lattice, k: int) -> list[Path]:
     back_chord = np.zeros((slots, chords, k), dtype=np.int32)
     back_rank = np.zeros((slots, chords, k), dtype=np.int32)
     transposed = np.ascontiguousarray(transition.T)
+    row_index = np.arange(chords)
     for t in range(1, slots):
         # candidates[c, p * k + r] = scores[p, r] + transition[p, c]: rows are contiguous
         candidates = (transposed[:, :, None] + scores[None, :, :]).reshape(chords, chords * k)
         if k == 1:
-            best = np.argmax(candidates, axis=1)[:, None]
-            new_scores = np.take_along_axis(candidates, best, axis=1)  # (chords, 1)
+            winner = np.argmax(candidates, axis=1)
+            best = winner[:, None]
+            new_scores = candidates[row_index, winner][:, None]  # (chords, 1)
         else:
             # k rounds of argmax with the winners masked: for small k far cheaper than sorting.
             # Values are read before masking, so an exhausted row yields -inf, never a repeat.

@@ -40,7 +40,7 @@ from .scorer import ModelBundle, load_model
 from .slots import Slot, make_slots
 from .theory import Key, degree_of, parse_key
 from .vocabulary import VOCABULARY
-from .voicing import VOICE_LEADING_SCALE, efficiency, realised_movement, voice_chords, voice_leading_matrix
+from .voicing import VOICE_LEADING_SCALE, realised_movement, voice_chords, voice_leading_matrix
 
 __all__ = [
     "Weights",
@@ -297,43 +297,52 @@ def harmonize_melody(
     total_weight = weights.harmonic + weights.voice_leading + weights.contextual
     transition_probability = np.exp(log_transition)
     start_probability = np.exp(bundle.start[mode])
-    ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3]
+    ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3].tolist()
+    names = [(c.numeral(mode), c.symbol(tonal)) for c in VOCABULARY]
+    path = np.asarray(best)
+    slots_range = np.arange(count)
+    # The factors of the chosen chords, as whole-piece arrays.
+    previous_rows = np.vstack([start_probability[None, :], transition_probability[path[:-1]]])
+    contextual = previous_rows[slots_range, path] / previous_rows.max(axis=1)
+    relative_fit = fit[slots_range, path] / fit.max(axis=1)
+    movement_done = [0] + [realised_movement(a, b) for a, b in zip(voicings, voicings[1:])]
+    voice_leading = np.exp(-np.asarray(movement_done, dtype=float) / VOICE_LEADING_SCALE)
+    scores = np.exp(
+        (weights.harmonic * np.log(np.maximum(relative_fit, _FLOOR))
+         + weights.voice_leading * np.log(np.maximum(voice_leading, _FLOOR))
+         + weights.contextual * np.log(np.maximum(contextual, _FLOOR))) / total_weight
+    )
+    columns = {
+        "strength": np.round(strength[slots_range, path], 4).tolist(),
+        "voice_leading": np.round(voice_leading, 4).tolist(),
+        "contextual": np.round(contextual, 4).tolist(),
+        "fit": np.round(relative_fit, 4).tolist(),
+        "score": np.round(scores, 4).tolist(),
+        "confidence": np.round(marginals[slots_range, path], 4).tolist(),
+    }
+    rounded_marginals = np.round(marginals, 4)
     results: list[ChordChoice] = []
     for t, (slot, chord, voicing) in enumerate(zip(grid.slots, chosen, voicings)):
-        if t == 0:
-            vl = 1.0
-            row = start_probability
-        else:
-            vl = efficiency(realised_movement(voicings[t - 1], voicing))
-            row = transition_probability[best[t - 1]]
-        contextual = float(row[chord.index] / row.max())
-        relative_fit = float(fit[t, chord.index] / fit[t].max())
-        score = math.exp(
-            (weights.harmonic * math.log(max(relative_fit, _FLOOR))
-             + weights.voice_leading * math.log(max(vl, _FLOOR))
-             + weights.contextual * math.log(max(contextual, _FLOOR))) / total_weight
-        )
-        ranked = ranking[t]
+        numeral, symbol = names[chord.index]
         results.append(
             ChordChoice(
                 onset=slot.onset,
                 duration=slot.duration,
                 bar=slot.bar,
-                numeral=chord.numeral(mode),
-                symbol=chord.symbol(tonal),
+                numeral=numeral,
+                symbol=symbol,
                 root=chord.root_pitch_class(tonal),
                 quality=chord.quality,
                 bass=voicing.bass % 12,
-                harmonic_strength=round(float(strength[t, chord.index]), 4),
-                voice_leading=round(vl, 4),
-                contextual=round(contextual, 4),
-                fit=round(relative_fit, 4),
-                score=round(score, 4),
-                confidence=round(float(marginals[t, chord.index]), 4),
+                harmonic_strength=columns["strength"][t],
+                voice_leading=columns["voice_leading"][t],
+                contextual=columns["contextual"][t],
+                fit=columns["fit"][t],
+                score=columns["score"][t],
+                confidence=columns["confidence"][t],
                 alternatives=tuple(
-                    CandidateChord(VOCABULARY[i].numeral(mode), VOCABULARY[i].symbol(tonal),
-                                   round(float(marginals[t, i]), 4))
-                    for i in ranked
+                    CandidateChord(names[i][0], names[i][1], float(rounded_marginals[t, i]))
+                    for i in ranking[t]
                 ),
                 voicing=voicing.pitches,
                 phrase_end=slot.phrase_end,
@@ -342,12 +351,12 @@ def harmonize_melody(
         )
     progressions = tuple(
         Progression(
-            numerals=tuple(VOCABULARY[i].numeral(mode) for i in path.chords),
-            symbols=tuple(VOCABULARY[i].symbol(tonal) for i in path.chords),
-            score=round(path.score, 4),
-            probability=float(f"{math.exp(min(0.0, path.score / bundle.temperature - log_z)):.4g}"),
+            numerals=tuple(names[i][0] for i in option.chords),
+            symbols=tuple(names[i][1] for i in option.chords),
+            score=round(option.score, 4),
+            probability=float(f"{math.exp(min(0.0, option.score / bundle.temperature - log_z)):.4g}"),
         )
-        for path in paths
+        for option in paths
     )
     coverage = None
     if target_mask is not None:

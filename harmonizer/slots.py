@@ -217,34 +217,41 @@ def make_slots(
     ends = _phrase_ends(notes, beat)
 
     count = len(bounds)
-    profiles = np.zeros((count, 12))
-    exposed = np.zeros((count, 12))
+    # Plain lists while accumulating: scalar updates of numpy arrays cost more than the work.
+    profile_sums = [[0.0] * 12 for _ in range(count)]
+    exposed_sums = [[0.0] * 12 for _ in range(count)]
     onset_pcs: list[int | None] = [None] * count
     starts: list[list[str]] = [[] for _ in range(count)]
     phrase_end = [False] * count
     lowest: list[int | None] = [None] * count
-    slot_starts = np.array([b[0] for b in bounds])
+    slot_starts = [b[0] for b in bounds]
+    degree_names = [str(degree_of(key.tonic + pc, key)) for pc in range(12)]
+    pc_weights = [float(w) for w in weights_by_pc]
     for index, note in enumerate(notes):
         pc = (note.pitch - key.tonic) % 12
-        first = max(int(np.searchsorted(slot_starts, note.onset + _EPS, side="right")) - 1, 0)
+        note_end = note.end
+        first = max(bisect.bisect_right(slot_starts, note.onset + _EPS) - 1, 0)
         slot = first
-        while slot < count and bounds[slot][0] < note.end - _EPS:
+        while slot < count and slot_starts[slot] < note_end - _EPS:
             start, stop, _ = bounds[slot]
-            overlap = min(stop, note.end) - max(start, note.onset)
+            overlap = (stop if stop < note_end else note_end) - (start if start > note.onset else note.onset)
             if overlap > _EPS:
                 # A note held over from an earlier slot sounds at this slot's start like a new one.
                 weight = note_weights[index] if slot == first else BEAT_WEIGHT
-                amount = overlap * weight * weights_by_pc[pc]
-                profiles[slot, pc] += amount
-                exposed[slot, pc] += amount * (exposures[index] if slot == first else 1.0)
-                if note.onset <= start + _EPS < note.end:
+                amount = overlap * weight * pc_weights[pc]
+                profile_sums[slot][pc] += amount
+                exposed_sums[slot][pc] += amount * (exposures[index] if slot == first else 1.0)
+                if note.onset <= start + _EPS < note_end:
                     onset_pcs[slot] = pc
                 current = lowest[slot]
-                lowest[slot] = note.pitch if current is None else min(current, note.pitch)
+                if current is None or note.pitch < current:
+                    lowest[slot] = note.pitch
             slot += 1
-        starts[first].append(str(degree_of(note.pitch, key)))
+        starts[first].append(degree_names[pc])
         if ends[index]:
             phrase_end[first] = True
+    profiles = np.array(profile_sums, dtype=float).reshape(count, 12)
+    exposed = np.array(exposed_sums, dtype=float).reshape(count, 12)
     totals = profiles.sum(axis=1, keepdims=True)
     safe = np.where(totals > 0, totals, 1.0)
     profiles /= safe
