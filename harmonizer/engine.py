@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -219,6 +220,12 @@ def note_priorities(key: Key, target_mask: int | None) -> np.ndarray | None:
     return priorities
 
 
+@lru_cache(maxsize=64)
+def _chord_names(tonal: Key) -> tuple[tuple[str, str], ...]:
+    """(Roman numeral, symbol) of every vocabulary chord in ``tonal``."""
+    return tuple((c.numeral(tonal.mode), c.symbol(tonal)) for c in VOCABULARY)
+
+
 def normalised_fit(scores: np.ndarray) -> np.ndarray:
     """The model's scores (slots, chords) as a distribution over each slot's candidates."""
     fit = np.maximum(scores, _FLOOR)
@@ -298,7 +305,7 @@ def harmonize_melody(
     transition_probability = np.exp(log_transition)
     start_probability = np.exp(bundle.start[mode])
     ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3].tolist()
-    names = [(c.numeral(mode), c.symbol(tonal)) for c in VOCABULARY]
+    names = _chord_names(tonal)
     path = np.asarray(best)
     slots_range = np.arange(count)
     # The factors of the chosen chords, as whole-piece arrays.
