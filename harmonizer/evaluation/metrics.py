@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -153,7 +153,7 @@ def chord_histogram_entropy(chords: Iterable[Sequence]) -> float:
     0 for one chord throughout; ``log(k)`` for ``k`` chords of equal total time.  NaN for no
     chord time at all.
     """
-    weights: Counter[tuple[int, str]] = Counter()
+    weights: defaultdict[tuple[int, str], float] = defaultdict(float)
     for chord in _sorted_chords(chords):
         weights[(chord.root, chord.quality)] += chord.duration
     total = sum(weights.values())

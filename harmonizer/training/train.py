@@ -405,7 +405,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m harmonizer.training",
+        prog="harmonizer train",
         description="Train a style's chord scorer on real harmonized music and export it to ONNX.",
     )
     parser.add_argument("--style", required=True, choices=STYLES)
