@@ -950,6 +950,35 @@ CORPORA: dict[str, Callable[..., Iterator[HarmonizedSong]]] = {
 }
 
 
+# --- Corpora with loaders in their own modules (pop909, openewld, wjd) -----------------------
+# Those modules import this one, so each is imported when its loader is first called.
+
+
+def _loader_in(module: str, function: str) -> Callable[..., Iterator[HarmonizedSong]]:
+    def load(
+        path: str | Path, limit: int | None = None, stats: LoadStats | None = None
+    ) -> Iterator[HarmonizedSong]:
+        import importlib
+
+        loader = getattr(importlib.import_module(f"{__package__}.{module}"), function)
+        return loader(path, limit=limit, stats=stats)
+
+    load.__name__ = function
+    load.__doc__ = f"See :func:`harmonizer.training.{module}.{function}`."
+    return load
+
+
+CORPORA.update({
+    "pop909": _loader_in("pop909", "load_pop909"),  # pop
+    "openewld": _loader_in("openewld", "load_openewld"),  # pop, jazz and blues standards
+    "openewld-jazz": _loader_in("openewld", "load_openewld_jazz"),  # jazz (needs OpenEWLD.db)
+    "openewld-pop": _loader_in("openewld", "load_openewld_pop"),  # pop (needs OpenEWLD.db)
+    "openewld-blues": _loader_in("openewld", "load_openewld_blues"),  # blues
+    "wjd": _loader_in("wjd", "load_wjd"),  # jazz (improvised solos)
+    "wjd-blues": _loader_in("wjd", "load_wjd_blues"),  # blues (solos over blues changes)
+})
+
+
 def load_corpus(
     name: str, path: str | Path, limit: int | None = None, stats: LoadStats | None = None
 ) -> Iterator[HarmonizedSong]:

@@ -305,7 +305,7 @@ def test_tunes_without_chords_or_key_are_skipped_with_a_reason() -> None:
 
 def test_load_corpus_rejects_unknown_names() -> None:
     with pytest.raises(OptionError, match="must be one of"):
-        load_corpus("pop909", "/nowhere")
+        load_corpus("rock", "/nowhere")
 
 
 def test_loaders_reject_missing_folders(tmp_path: Path) -> None:
