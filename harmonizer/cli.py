@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import sys
+import traceback
+import warnings
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, OptionError, exit_code_for
+from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, InputWarning, OptionError, exit_code_for
 
 __all__ = ["main", "build_parser"]
 
@@ -213,12 +215,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif arguments and not arguments[0].startswith("-") and os.path.isdir(arguments[0]):
         batch = True
     args = (build_batch_parser() if batch else build_parser()).parse_args(arguments)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        code = _run_reporting_errors(args, batch)
+    if code and not args.debug:  # after an error, its one line says it all
+        caught = []
+    shown: set[str] = set()
+    for warning in caught:  # one line each (what was read past, or a library's own warning)
+        text = _one_line(str(warning.message))
+        if not issubclass(warning.category, InputWarning):
+            text = f"{warning.category.__name__}: {text} ({os.path.basename(warning.filename)}:" \
+                   f"{warning.lineno})"
+        if text not in shown:
+            shown.add(text)
+            print(f"harmonize-midi: warning: {text}", file=sys.stderr)
+    return code
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _run_reporting_errors(args: argparse.Namespace, batch: bool) -> int:
+    """Run the command; every failure becomes one line on stderr and its exit code
+    (``--debug`` prints the traceback first)."""
     try:
         return _run_batch(args) if batch else _run(args)
     except HarmonizerError as error:
         if args.debug:
-            raise
-        message = str(error)
+            traceback.print_exc()
+        message = _one_line(str(error))
         subject = args.input or getattr(args, "melody_json", None)
         if subject and subject not in message:
             message = f"{subject}: {message}"
@@ -232,8 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as error:  # the last line of defence: one line, never a traceback
         if args.debug:
-            raise
+            traceback.print_exc()
         subject = args.input or getattr(args, "melody_json", None)
-        print(f"harmonize-midi: internal error: {subject}: {type(error).__name__}: {error} "
-              f"(run with --debug for the traceback)", file=sys.stderr)
+        hint = "" if args.debug else " (run with --debug for the traceback)"
+        print(f"harmonize-midi: internal error: {subject}: {type(error).__name__}: "
+              f"{_one_line(str(error))}{hint}", file=sys.stderr)
         return INTERNAL_ERROR_EXIT

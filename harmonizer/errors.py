@@ -15,6 +15,7 @@ __all__ = [
     "OptionError",
     "OutputError",
     "ModelError",
+    "InputWarning",
     "EXIT_CODES",
 ]
 
@@ -45,6 +46,11 @@ class OutputError(HarmonizerError, OSError):
 
 class ModelError(HarmonizerError, RuntimeError):
     """A model file is missing, corrupt or does not match the engine."""
+
+
+class InputWarning(UserWarning):
+    """The input breaks a rule we can read past (notes never switched off, overlapping notes
+    of one pitch, unknown chunks); what was done is said in one line naming the file."""
 
 
 # One exit code per class of failure; documented in README.md.

@@ -18,3 +18,13 @@ MAX_BEATS = 100_000.0
 MAX_SLOTS = 50_000
 #: Most alternative progressions one may ask for.
 MAX_ALTERNATIVES = 20
+#: Most events (messages) in one MIDI file, over all its tracks.
+MAX_MIDI_EVENTS = 2_000_000
+#: Most bars in a piece (every bar holds at least one harmonic slot).
+MAX_BARS = MAX_SLOTS
+#: Most time-signature changes in a piece.
+MAX_TIME_SIGNATURES = 1_000
+#: Most measures in a MusicXML score, over all its parts.
+MAX_MEASURES = 50_000
+#: Most notes in a MusicXML score, over all its parts.
+MAX_SCORE_NOTES = 500_000

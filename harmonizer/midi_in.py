@@ -10,17 +10,18 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 import mido
 
 from . import limits
-from .errors import InputError, NoMelodyError, OptionError, UnsupportedInputError
+from .errors import InputError, InputWarning, NoMelodyError, OptionError
 from .melody import Melody, Meter, Note, TimeSignature, skyline
+from .midi_check import check_midi, unwrap_riff
 from .theory import Key
 
 __all__ = ["MelodyCandidate", "MidiSong", "read_midi", "rank_melody_candidates"]
@@ -68,6 +69,7 @@ class MidiSong:
     candidates: tuple[MelodyCandidate, ...]
     notes_by_part: dict[tuple[int, int], tuple[Note, ...]]
     used_channels: frozenset[int]
+    warnings: tuple[str, ...] = ()  # what was read past, one line each (see InputWarning)
 
     @property
     def ticks_per_beat(self) -> int:
@@ -113,7 +115,9 @@ def _open(source: str | os.PathLike[str] | bytes | IO[bytes]) -> tuple[str, byte
         if size > limits.MAX_FILE_BYTES:
             raise InputError(f"{name}: file is {size} bytes; the limit is {limits.MAX_FILE_BYTES}")
         try:
-            data = Path(name).read_bytes()
+            # Read-only, and never more than the limit: a device or a pipe has no size.
+            with open(name, "rb") as stream:
+                data = stream.read(limits.MAX_FILE_BYTES + 1)
         except OSError as error:
             raise InputError(f"{name}: cannot read the file ({error.strerror or error})") from error
     if len(data) > limits.MAX_FILE_BYTES:
@@ -121,49 +125,31 @@ def _open(source: str | os.PathLike[str] | bytes | IO[bytes]) -> tuple[str, byte
     return name, data
 
 
-def _unwrap_riff(data: bytes) -> bytes:
-    """RMID files wrap a Standard MIDI File in a RIFF 'data' chunk."""
-    if data[:4] == b"RIFF" and data[8:12] == b"RMID":
-        position = 12
-        while position + 8 <= len(data):
-            chunk_id = data[position:position + 4]
-            size = int.from_bytes(data[position + 4:position + 8], "little")
-            if chunk_id == b"data":
-                return data[position + 8:position + 8 + size]
-            position += 8 + size + (size & 1)
-    return data
-
-
 def read_midi(source: str | os.PathLike[str] | bytes | IO[bytes]) -> MidiSong:
     """Read a MIDI file from a path, bytes or a binary file object.
 
     Raises :class:`InputError` (or a subclass) with one line naming the file
-    and the problem when the data is not a usable Standard MIDI File.
+    and the problem, and where it is (track and byte, tick), when the data is
+    not a usable Standard MIDI File.  What is read past (notes never switched
+    off, overlapping notes of one pitch, unknown chunks) is announced with one
+    :class:`~harmonizer.errors.InputWarning` and kept in ``MidiSong.warnings``.
     """
     name, data = _open(source)
-    data = _unwrap_riff(data)
-    if data[:4] != b"MThd":
-        raise InputError(f"{name}: not a Standard MIDI File (no 'MThd' header at byte 0)")
+    data, base = unwrap_riff(name, data)
+    layout = check_midi(name, data, base)
     try:
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=False)
-    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as error:
-        raise InputError(f"{name}: corrupt MIDI data ({error})") from error
-    if midi.type == 2:
-        raise UnsupportedInputError(f"{name}: MIDI format 2 (independent sequences) is not supported")
-    if not isinstance(midi.ticks_per_beat, int) or midi.ticks_per_beat < 0:
-        raise UnsupportedInputError(
-            f"{name}: header division {midi.ticks_per_beat!r} is SMPTE timing (frames per second), "
-            "which is not supported; only ticks per quarter note are"
-        )
-    if midi.ticks_per_beat == 0:
-        raise InputError(f"{name}: header division is 0 ticks per quarter note")
-    if len(midi.tracks) > limits.MAX_TRACKS:
-        raise InputError(f"{name}: {len(midi.tracks)} tracks; the limit is {limits.MAX_TRACKS}")
+        midi = mido.MidiFile(file=io.BytesIO(layout.data), clip=False)
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError,
+            mido.KeySignatureError) as error:  # check_midi should have caught it; say so anyway
+        raise InputError(f"{name}: corrupt MIDI data ({type(error).__name__}: {error})") from error
     midi.filename = name
-    return _analyse(name, midi)
+    song = _analyse(name, midi, layout.notes)
+    if song.warnings:
+        warnings.warn(InputWarning(f"{name}: " + "; ".join(song.warnings)), stacklevel=2)
+    return song
 
 
-def _analyse(name: str, midi: mido.MidiFile) -> MidiSong:
+def _analyse(name: str, midi: mido.MidiFile, read_past: Sequence[str] = ()) -> MidiSong:
     tpb = midi.ticks_per_beat
     time_signatures: dict[int, tuple[int, int]] = {}
     key_signature: Key | None = None
@@ -171,6 +157,9 @@ def _analyse(name: str, midi: mido.MidiFile) -> MidiSong:
     used_channels: set[int] = set()
     track_names: dict[int, str] = {}
     total_notes = 0
+    # Notes never switched off, and note_ons of a pitch already sounding: how many, and the
+    # first (track, tick) of each.
+    unterminated, overlapping = _Count(), _Count()
     for index, track in enumerate(midi.tracks):
         tick = 0
         sounding: dict[tuple[int, int], deque[tuple[int, int]]] = defaultdict(deque)
@@ -188,31 +177,80 @@ def _analyse(name: str, midi: mido.MidiFile) -> MidiSong:
                 continue
             used_channels.add(message.channel)
             if message.type == "note_on" and message.velocity > 0:
-                sounding[(message.channel, message.note)].append((tick, message.velocity))
-            elif message.type in ("note_off", "note_on"):
-                queue = sounding.get((message.channel, message.note))
+                queue = sounding[(message.channel, message.note)]
                 if queue:
+                    overlapping.add(index, tick)
+                queue.append((tick, message.velocity))
+            elif message.type in ("note_off", "note_on"):
+                pending = sounding.get((message.channel, message.note))
+                if pending:
                     # First in, first out: overlapping repeats of a pitch pair deterministically.
-                    start, velocity = queue.popleft()
+                    start, velocity = pending.popleft()
                     _add_note(notes_by_part, index, message.channel, message.note, start, tick,
                               velocity, tpb)
                     total_notes += 1
-        for (channel, pitch), queue in sounding.items():  # never switched off: end at track end
+        for (channel, pitch), queue in sorted(sounding.items()):  # never switched off: end at track end
             for start, velocity in queue:
+                unterminated.add(index, start)
                 _add_note(notes_by_part, index, channel, pitch, start, max(tick, start + 1),
                           velocity, tpb)
                 total_notes += 1
         if total_notes > limits.MAX_MELODY_NOTES * 10:
-            raise InputError(f"{name}: more than {limits.MAX_MELODY_NOTES * 10} notes")
-    meter = _meter_from(time_signatures, tpb)
+            raise InputError(f"{name}: track {index}: more than {limits.MAX_MELODY_NOTES * 10} notes "
+                             "in the file, the limit")
+    found = list(read_past)
+    if unterminated.count:
+        found.append(f"{unterminated.count} note(s) never switched off, ended at the end of their track "
+                     f"(first: {unterminated.first_where()})")
+    if overlapping.count:
+        found.append(f"{overlapping.count} overlapping note(s) of a pitch already sounding, paired first "
+                     f"in, first out (first: {overlapping.first_where()})")
     parts = {part: tuple(sorted(notes, key=lambda n: (n.onset, -n.pitch)))
              for part, notes in notes_by_part.items()}
     end = max((n.end for notes in parts.values() for n in notes), default=0.0)
     if end > limits.MAX_BEATS:
         raise InputError(f"{name}: the music lasts {end:.0f} beats; the limit is {limits.MAX_BEATS:.0f}")
+    meter = _meter_from(time_signatures, tpb)
+    check_bar_count(name, meter, end)
     candidates = rank_melody_candidates(parts, track_names)
     return MidiSong(name, midi, meter, key_signature, tuple(candidates), parts,
-                    frozenset(used_channels))
+                    frozenset(used_channels), tuple(found))
+
+
+class _Count:
+    """How many times something was read past, and the first place (track, then tick)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: tuple[int, int] | None = None
+
+    def add(self, track: int, tick: int) -> None:
+        self.count += 1
+        if self.first is None or (track, tick) < self.first:
+            self.first = (track, tick)
+
+    def first_where(self) -> str:
+        track, tick = self.first or (0, 0)
+        return f"track {track} at tick {tick}"
+
+
+def check_bar_count(name: str, meter: Meter, end: float) -> None:
+    """Refuse a metre that makes more than :data:`limits.MAX_BARS` bars up to ``end`` (or more
+    than :data:`limits.MAX_TIME_SIGNATURES` changes), before any bar is built."""
+    signatures = meter.time_signatures
+    if len(signatures) > limits.MAX_TIME_SIGNATURES:
+        raise InputError(f"{name}: {len(signatures)} time-signature changes; the limit is "
+                         f"{limits.MAX_TIME_SIGNATURES}")
+    bars = 0.0
+    for index, signature in enumerate(signatures):
+        stop = signatures[index + 1].onset if index + 1 < len(signatures) else end
+        if stop > signature.onset:
+            bars += (stop - signature.onset) / signature.bar_length + 1
+    if bars > limits.MAX_BARS:
+        first = min(signatures, key=lambda ts: ts.bar_length)
+        raise InputError(f"{name}: the piece has about {bars:.0f} bars (time signature "
+                         f"{first.numerator}/{first.denominator} at beat {first.onset:g}); the limit "
+                         f"is {limits.MAX_BARS}")
 
 
 def _add_note(notes_by_part: dict[tuple[int, int], list[Note]], track: int, channel: int,

@@ -19,7 +19,7 @@ from typing import BinaryIO
 import mido
 
 from .engine import ChordChoice
-from .errors import OutputError
+from .errors import OptionError, OutputError
 from .midi_in import MidiSong
 
 __all__ = ["harmony_track", "free_channel", "write_midi", "write_atomic", "DEFAULT_PROGRAM"]
@@ -45,7 +45,7 @@ def harmony_track(
 ) -> mido.MidiTrack:
     """The chord track: name, program, a marker per chord change and the voiced notes."""
     if not 0 <= program <= 127:
-        raise OutputError(f"the MIDI program must be in 0..127; got {program}")
+        raise OptionError(f"The MIDI program must be in 0..127. Got {program}.")
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
     previous_symbol = None
     for chord in chords:

@@ -25,6 +25,7 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
@@ -32,10 +33,12 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from xml.etree import ElementTree
 
 from . import limits
-from .errors import InputError, NoMelodyError, OptionError, UnsupportedInputError
+from .errors import InputError, NoMelodyError, OptionError
 from .melody import Melody, Meter, Note, TimeSignature, skyline
-from .midi_in import MelodyCandidate, MidiSong, rank_melody_candidates, read_midi
+from .midi_check import describe_foreign
+from .midi_in import MelodyCandidate, MidiSong, check_bar_count, rank_melody_candidates, read_midi
 from .midi_in import _open as _read_source
+from .musicxml_check import as_utf8, check_musicxml, check_plain_xml
 from .theory import Key, parse_key
 
 if TYPE_CHECKING:
@@ -66,6 +69,7 @@ MAX_ARCHIVE_ENTRIES = 1000
 
 _EPS = 1e-6
 _MAX_CONTAINER_BYTES = 1024 * 1024
+_MAX_CENTRAL_DIRECTORY_BYTES = 1024 * 1024
 _DEFAULT_VELOCITY = 80
 _ZIP_MAGIC = b"PK\x03\x04"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -142,7 +146,7 @@ def sniff_format(data: bytes) -> Format | None:
         return "midi"
     if data[:4] == _ZIP_MAGIC:
         return "mxl"
-    if data[:2] in _UTF16_BOMS:
+    if data[:2] in _UTF16_BOMS or data[:4] in (b"\x00<\x00?", b"<\x00?\x00"):  # UTF-16, BOM or not
         return "musicxml"
     head = data[:64].lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"<"):
@@ -165,7 +169,10 @@ def read_song(source: str | os.PathLike[str] | bytes | IO[bytes]) -> MidiSong | 
     if not data:
         raise InputError(f"{name}: the file is empty (no 'MThd' header, no MusicXML)")
     if kind is None:
-        raise InputError(f"{name}: neither MIDI (no 'MThd' header) nor MusicXML (not XML, not a zip)")
+        foreign = describe_foreign(data)
+        seems = f"; it looks like {foreign}" if foreign else ""
+        raise InputError(f"{name}: neither MIDI (no 'MThd' header) nor MusicXML (not XML, not a zip)"
+                         f"{seems}")
     return _read_score_data(name, data, kind)
 
 
@@ -189,17 +196,20 @@ def _read_score_data(name: str, data: bytes, kind: Format) -> ScoreSong:
     xml = data
     if kind == "mxl":
         xml, note = _xml_from_archive(name, data)
-    _check_xml(name, xml)
+    xml = as_utf8(name, xml)  # expat reads few encodings, music21 only UTF-8
+    check_musicxml(name, xml)
     score, messages = _parse_musicxml(name, xml)
     return song_from_score(score, name, ((note,) if note else ()) + messages)
 
 
 def _xml_from_archive(name: str, data: bytes) -> tuple[bytes, str | None]:
     """The root MusicXML document of an .mxl archive, decompressed under a hard cap."""
+    _check_central_directory(name, data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            OverflowError) as error:
         raise InputError(f"{name}: corrupt .mxl archive ({error})") from error
     if len(members) > MAX_ARCHIVE_ENTRIES:
         raise InputError(f"{name}: .mxl archive has {len(members)} members; "
@@ -214,19 +224,49 @@ def _xml_from_archive(name: str, data: bytes) -> tuple[bytes, str | None]:
             raise InputError(f"{name}: .mxl member {member.filename!r} expands {ratio:.0f} times; "
                              f"the limit is {MAX_COMPRESSION_RATIO} (a zip bomb?)")
     root, note = _root_file_name(name, archive, members)
-    try:
-        with archive.open(root) as stream:
-            # Never trust the declared size: read at most one byte past the cap.
-            xml = stream.read(MAX_XML_BYTES + 1)
-    except KeyError as error:
-        raise InputError(f"{name}: .mxl archive names {root!r} as its score but holds no such file") \
-            from error
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
-            RuntimeError) as error:
-        raise InputError(f"{name}: corrupt .mxl archive member {root!r} ({error})") from error
+    xml = _read_member(name, archive, root, MAX_XML_BYTES)
     if len(xml) > MAX_XML_BYTES:
         raise InputError(f"{name}: .mxl score {root!r} is larger than {MAX_XML_BYTES} bytes uncompressed")
     return xml, note
+
+
+def _read_member(name: str, archive: zipfile.ZipFile, member: str, cap: int) -> bytes:
+    """At most ``cap + 1`` bytes of one member (never trust the declared size)."""
+    try:
+        with archive.open(member) as stream:
+            return stream.read(cap + 1)
+    except KeyError as error:
+        raise InputError(f"{name}: .mxl archive names {member!r} as its score but holds no such file") \
+            from error
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
+            OverflowError, zlib.error) as error:
+        raise InputError(f"{name}: corrupt .mxl archive member {member!r} ({error})") from error
+
+
+def _check_central_directory(name: str, data: bytes) -> None:
+    """Refuse an archive whose central directory is too big before zipfile reads it (zipfile
+    builds an object per entry, however many there are)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        raise InputError(f"{name}: corrupt .mxl archive (no end of central directory record)")
+    entries = int.from_bytes(data[end + 10:end + 12], "little")
+    size = int.from_bytes(data[end + 12:end + 16], "little")
+    locator = end - 20
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and locator >= 0 \
+            and data[locator:locator + 4] == b"PK\x06\x07":  # ZIP64: the real counts are elsewhere
+        record = int.from_bytes(data[locator + 8:locator + 16], "little")
+        if data[record:record + 4] == b"PK\x06\x06":
+            entries = int.from_bytes(data[record + 32:record + 40], "little")
+            size = int.from_bytes(data[record + 40:record + 48], "little")
+    if entries > MAX_ARCHIVE_ENTRIES or size > _MAX_CENTRAL_DIRECTORY_BYTES:
+        raise InputError(f"{name}: .mxl archive declares {entries} members in a {size}-byte directory; "
+                         f"the limits are {MAX_ARCHIVE_ENTRIES} and {_MAX_CENTRAL_DIRECTORY_BYTES}")
+
+
+def _inside(path: str) -> bool:
+    """Whether an archive path stays inside the archive (no absolute path, drive or '..')."""
+    pure = PurePosixPath(path.replace("\\", "/"))
+    return not (pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", path))
 
 
 def _root_file_name(name: str, archive: zipfile.ZipFile,
@@ -236,12 +276,11 @@ def _root_file_name(name: str, archive: zipfile.ZipFile,
     names = [m.filename for m in members]
     note = None
     if "META-INF/container.xml" in names:
-        with archive.open("META-INF/container.xml") as stream:
-            container = stream.read(_MAX_CONTAINER_BYTES + 1)
+        container = _read_member(name, archive, "META-INF/container.xml", _MAX_CONTAINER_BYTES)
         if len(container) > _MAX_CONTAINER_BYTES:
             raise InputError(f"{name}: .mxl META-INF/container.xml is larger than "
                              f"{_MAX_CONTAINER_BYTES} bytes")
-        _check_xml(name, container, what=".mxl META-INF/container.xml")
+        check_plain_xml(name, container, ".mxl META-INF/container.xml")
         try:
             tree = ElementTree.fromstring(container)
         except ElementTree.ParseError as error:
@@ -251,32 +290,21 @@ def _root_file_name(name: str, archive: zipfile.ZipFile,
             for rootfile in tree.iter("rootfile"):
                 path = rootfile.get("full-path")
                 media = rootfile.get("media-type", "application/vnd.recordare.musicxml+xml")
+                if path and not _inside(path):
+                    raise InputError(f"{name}: .mxl META-INF/container.xml points outside the archive "
+                                     f"({path!r}); refused")
                 if path and "musicxml" in media and path in names:
                     return path, None
             note = "META-INF/container.xml names no score in the archive; read its first score"
+    outside = [n for n in names if not _inside(n)]
+    if outside:
+        raise InputError(f"{name}: .mxl archive has a member named outside itself ({outside[0]!r}); "
+                         "refused")
     scores = [n for n in names if not n.startswith("META-INF/")
               and PurePosixPath(n).suffix.lower() in (".xml", ".musicxml")]
     if scores:
         return scores[0], note
     raise InputError(f"{name}: .mxl archive holds no MusicXML score (no .musicxml or .xml member)")
-
-
-def _check_xml(name: str, xml: bytes, what: str = "MusicXML") -> None:
-    """Refuse XML that declares entities (billion laughs, external entities)."""
-    if xml[:2] in _UTF16_BOMS:
-        try:
-            text = xml.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise InputError(f"{name}: {what} is not valid UTF-16 ({error})") from error
-        if "<!ENTITY" in text:
-            raise InputError(f"{name}: {what} declares entities in its DOCTYPE (<!ENTITY); refused")
-        return
-    if b"<!ENTITY" in xml:
-        raise InputError(f"{name}: {what} declares entities in its DOCTYPE (<!ENTITY); refused")
-    root = re.search(rb"<(score-partwise|score-timewise)\b", xml[:65536])
-    if what == "MusicXML" and root is not None and root.group(1) == b"score-timewise":
-        raise UnsupportedInputError(f"{name}: score-timewise MusicXML is not supported; "
-                                    "save it as score-partwise (what notation programs write)")
 
 
 def _parse_musicxml(name: str, xml: bytes) -> tuple[m21stream.Score, tuple[str, ...]]:
@@ -333,6 +361,8 @@ def song_from_score(score: m21stream.Score, path: str = "<score>",
     end = max((n.end for notes in notes_by_part.values() for n in notes), default=0.0)
     if end > limits.MAX_BEATS:
         raise InputError(f"{path}: the music lasts {end:.0f} beats; the limit is {limits.MAX_BEATS:.0f}")
+    for index, meter in meters.items():
+        check_bar_count(f"{path}: part {index}", meter, end)
     ranked = rank_melody_candidates({(index, 0): notes for index, notes in notes_by_part.items()}, names)
     candidates = tuple(PartCandidate(**asdict(candidate)) for candidate in ranked)
     best = candidates[0].track if candidates else 0

@@ -56,8 +56,12 @@ class ModelBundle:
         """P(candidate is the chord a musician would write) for every feature row."""
         if features.shape[0] == 0:
             return np.zeros(0)
-        outputs = self.session.run(None, {self.input_name: features.astype(np.float32)})  # type: ignore[attr-defined]
-        probabilities = np.asarray(outputs[1] if len(outputs) > 1 else outputs[0], dtype=float)
+        try:
+            outputs = self.session.run(None, {self.input_name: features.astype(np.float32)})  # type: ignore[attr-defined]
+            probabilities = np.asarray(outputs[1] if len(outputs) > 1 else outputs[0], dtype=float)
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"{self.path}: the model cannot score the features "
+                             f"({type(error).__name__}: {' '.join(str(error).split())[:200]})") from error
         if probabilities.ndim != 2 or probabilities.shape[0] != features.shape[0]:
             raise ModelError(f"{self.path}: the model returned shape {probabilities.shape}")
         result = probabilities[:, -1]
@@ -96,14 +100,19 @@ def _load(style: str, directory: str) -> ModelBundle:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ModelError(f"{card_path}: unreadable model card ({error})") from error
-    data = onnx_path.read_bytes()
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: the model card is not a JSON object")
+    try:
+        data = onnx_path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"{onnx_path}: unreadable model ({error.strerror or error})") from error
     digest = hashlib.sha256(data).hexdigest()
     if card.get("sha256") != digest:
         raise ModelError(f"{onnx_path}: sha256 {digest[:12]}… does not match the model card's")
     vocabulary = [[c.root, c.quality] for c in VOCABULARY]
     if card.get("vocabulary") != vocabulary:
         raise ModelError(f"{card_path}: the model's chord vocabulary differs from this engine's")
-    if tuple(card.get("features", ())) != FEATURE_NAMES:
+    if not isinstance(card.get("features"), list) or tuple(card["features"]) != FEATURE_NAMES:
         raise ModelError(f"{card_path}: the model's feature schema differs from this engine's")
     import onnxruntime  # noqa: PLC0415 - keep import time out of --help and errors
 
@@ -121,6 +130,10 @@ def _load(style: str, directory: str) -> ModelBundle:
     inputs = session.get_inputs()
     if len(inputs) != 1 or inputs[0].shape[-1] not in (len(FEATURE_NAMES), None, "None"):
         raise ModelError(f"{onnx_path}: the model expects input {inputs[0].shape if inputs else None}")
+    temperature = card.get("temperature", 1.0)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+            or not 0 < temperature < float("inf"):
+        raise ModelError(f"{card_path}: temperature {temperature!r} is not a positive number")
     size = len(VOCABULARY)
     modes: tuple[Mode, Mode] = ("major", "minor")
     return ModelBundle(
@@ -133,7 +146,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         transition={m: _table(card, "log_transition", m, (size, size), card_path) for m in modes},
         start={m: _table(card, "log_start", m, (size,), card_path) for m in modes},
         end={m: _table(card, "log_end", m, (size,), card_path) for m in modes},
-        temperature=float(card.get("temperature", 1.0)),
+        temperature=float(temperature),
     )
 
 

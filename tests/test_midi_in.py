@@ -1,7 +1,7 @@
 import mido
 import pytest
 
-from harmonizer.errors import InputError, NoMelodyError, OptionError, UnsupportedInputError
+from harmonizer.errors import InputError, InputWarning, NoMelodyError, OptionError, UnsupportedInputError
 from harmonizer.midi_in import read_midi
 
 from .conftest import build_midi, melody_events
@@ -64,7 +64,8 @@ def test_overlapping_repeats_of_a_pitch_pair_first_in_first_out():
               (240, mido.Message("note_on", note=60, velocity=81)),
               (480, mido.Message("note_off", note=60)),
               (960, mido.Message("note_off", note=60))]
-    song = read_midi(build_midi([events]))
+    with pytest.warns(InputWarning, match="1 overlapping note"):
+        song = read_midi(build_midi([events]))
     notes = song.notes_by_part[(0, 0)]
     assert [(n.onset, n.end) for n in notes] == [(0.0, 1.0), (0.5, 2.0)]
 
@@ -80,7 +81,8 @@ def test_key_signature_is_read_as_evidence():
     [
         pytest.param(b"", InputError, "MThd", id="empty"),
         pytest.param(b"ID3\x03 not midi at all", InputError, "MThd", id="mp3-behind-mid"),
-        pytest.param(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01", InputError, "corrupt", id="truncated-header"),
+        pytest.param(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01", InputError, "truncated header",
+                     id="truncated-header"),
     ],
 )
 def test_bad_bytes_get_one_clear_error(data, error, words):

@@ -369,7 +369,7 @@ def test_a_bad_value_inside_a_measure_names_the_measure():
 def test_score_timewise_is_unsupported_and_other_xml_is_refused():
     with pytest.raises(UnsupportedInputError, match="score-timewise"):
         read_score(b'<?xml version="1.0"?><score-timewise version="4.0"></score-timewise>')
-    with pytest.raises(InputError, match="music21 cannot read it"):
+    with pytest.raises(InputError, match="not a MusicXML score: the root element is <html>"):
         read_score(b"<html><body>not music</body></html>")
     with pytest.raises(InputError, match="corrupt .mxl"):
         read_score(b"PK\x03\x04 this is no zip")
