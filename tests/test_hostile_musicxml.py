@@ -147,7 +147,8 @@ BAD = [
     pytest.param(score("<a>" * 200 + "</a>" * 200 + TUNE), "bad.musicxml", 3, ["nest more than 100 deep"],
                  id="deep-nesting"),
     pytest.param(score(TUNE, encoding="UTF-8").replace(b'encoding="UTF-8"', b'encoding="X-NO-SUCH"'),
-                 "bad.musicxml", 3, ["declares encoding 'x-no-such', which is unknown"], id="unknown-encoding"),
+                 "bad.musicxml", 3, ["declares encoding 'x-no-such', which is unknown"],
+                 id="unknown-encoding"),
     # UTF-7 spells '<' as '+ADw-': an entity declaration that a byte search would not see
     pytest.param(score(TUNE).replace(b'encoding="UTF-8"?>', b'encoding="UTF-7"?>'
                                      b'+ADw-!DOCTYPE score-partwise +AFs-+ADw-!ENTITY x SYSTEM '
