@@ -24,7 +24,7 @@ import numpy as np
 from .melody import Note
 from .theory import Key, Mode
 
-__all__ = ["KeyEstimate", "PROFILES", "estimate_key", "pitch_class_profile"]
+__all__ = ["KeyEstimate", "PROFILES", "estimate_key", "key_from_histogram", "pitch_class_profile"]
 
 #: Published key profiles, index 0 = tonic; values as printed by their authors.
 PROFILES: dict[str, dict[Mode, tuple[float, ...]]] = {
@@ -99,9 +99,18 @@ def estimate_key(
     an unknown profile name and returns C major with confidence 0 for a melody
     with no pitches.
     """
+    return key_from_histogram(pitch_class_profile(notes), key_signature, profile)
+
+
+def key_from_histogram(
+    histogram: np.ndarray,
+    key_signature: Key | None = None,
+    profile: str = DEFAULT_PROFILE,
+) -> KeyEstimate:
+    """The key whose rotated profile best correlates with a 12-bin pitch-class ``histogram``
+    (any evidence: melody, chords or both), with the key-signature bonus of :func:`estimate_key`."""
     if profile not in PROFILES:
         raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {profile!r}.")
-    histogram = pitch_class_profile(notes)
     scores = np.full(24, -1.0)
     if histogram.sum() > 0 and histogram.std() > 0:
         for m, mode in enumerate(("major", "minor")):

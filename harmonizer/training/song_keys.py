@@ -22,16 +22,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..chords import QUALITIES, ChordLabel
-from ..key_finding import (
-    CONFIDENCE_TEMPERATURE,
-    DEFAULT_PROFILE,
-    KEY_SIGNATURE_BONUS,
-    PROFILES,
-    KeyEstimate,
-    pitch_class_profile,
-)
+from ..key_finding import DEFAULT_PROFILE, KeyEstimate, key_from_histogram, pitch_class_profile
 from ..melody import Note
-from ..theory import Key, Mode
+from ..theory import Key
 
 __all__ = ["CHORD_WEIGHT", "chord_tone_profile", "estimate_key_with_chords", "same_key_signature"]
 
@@ -70,29 +63,7 @@ def estimate_key_with_chords(
         histogram += melody / melody.sum()
     if harmony.sum() > 0:
         histogram += chord_weight * harmony / harmony.sum()
-    scores = np.full(24, -1.0)
-    if histogram.sum() > 0 and histogram.std() > 0:
-        modes: tuple[Mode, Mode] = ("major", "minor")
-        for m, mode in enumerate(modes):
-            template = np.asarray(PROFILES[profile][mode], dtype=float)
-            for tonic in range(12):
-                scores[m * 12 + tonic] = float(np.corrcoef(histogram, np.roll(template, tonic))[0, 1])
-    if key_signature is not None:
-        major = key_signature.tonic if not key_signature.is_minor else (key_signature.tonic + 3) % 12
-        scores[major] += KEY_SIGNATURE_BONUS
-        scores[12 + (major + 9) % 12] += KEY_SIGNATURE_BONUS
-    order = np.argsort(-scores, kind="stable")
-    best, second = int(order[0]), int(order[1])
-    weights = np.exp((scores - scores[best]) / CONFIDENCE_TEMPERATURE)
-    confidence = float(weights[best] / weights.sum()) if histogram.sum() > 0 else 0.0
-    return KeyEstimate(
-        key=_key(best, key_signature),
-        correlation=round(float(scores[best]), 4),
-        runner_up=_key(second, key_signature),
-        margin=round(float(scores[best] - scores[second]), 4),
-        confidence=round(confidence, 4),
-        profile=profile,
-    )
+    return key_from_histogram(histogram, key_signature, profile)
 
 
 def same_key_signature(a: Key, b: Key) -> bool:
@@ -102,10 +73,3 @@ def same_key_signature(a: Key, b: Key) -> bool:
 
     return major_tonic(a) == major_tonic(b)
 
-
-def _key(index: int, key_signature: Key | None) -> Key:
-    mode: Mode = "major" if index < 12 else "minor"
-    key = Key.from_tonic(index % 12, mode)
-    if key_signature is not None and (key_signature.tonic, key_signature.mode) == (key.tonic, mode):
-        return key_signature  # spelled as the file spells it
-    return key
