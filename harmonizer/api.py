@@ -8,12 +8,22 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import ChordChoice, Harmonization, Progression, Weights, harmonize_melody
+from .engine import (
+    ChordChoice,
+    Harmonization,
+    Progression,
+    Weights,
+    check_alternatives,
+    harmonize_grid,
+    harmonize_melody,
+    user_key,
+)
 from .errors import OptionError, OutputError
 from .mask import check_mask, create_scale_degree_mask, harmonization_priorities, mask_coverage
 from .melody import Melody, Meter, Note, TimeSignature
 from .midi_in import MelodyCandidate
-from .scorer import ModelBundle
+from .scorer import ModelBundle, load_model
+from .slots import whole_bar_slots
 from .theory import Degree, Key, parse_degree, parse_key
 
 __all__ = ["FileResult", "DegreeHarmonization", "harmonize_file", "harmonize_degrees",
@@ -200,14 +210,19 @@ def harmonize_degrees(
     previous = 60 + tonal.tonic
     for bar, degree in enumerate(degrees):
         pc = (tonal.tonic + degree.semitones(tonal.mode)) % 12
-        options = [p for p in range(60, 80) if p % 12 == pc]
+        options = (60 + pc, 72 + pc) if pc < 8 else (60 + pc,)  # the pitches 60..79 of this class
         pitch = min(options, key=lambda p: abs(p - previous))
         notes.append(Note(pitch, bar * 4.0, 4.0))
         previous = pitch
     melody = Melody(tuple(notes), Meter((TimeSignature(0.0, 4, 4),)), source="degree pattern")
-    result = harmonize_melody(melody, key=tonal, style=style, harmonic_rhythm="bar",
-                              target_mask=target_mask, weights=weights, alternatives=alternatives,
-                              model=model)
+    check_alternatives(alternatives)
+    # Each degree is already one slot: skip the general slotting of harmonize_melody, which gives
+    # the same grid for this melody (tests/test_engine.py checks both give the same answer).
+    result = harmonize_grid(
+        melody, whole_bar_slots([n.pitch for n in notes], tonal),
+        user_key(tonal), model or load_model(style),
+        target_mask=target_mask, weights=weights or Weights(), alternatives=alternatives,
+    )
     if target_mask is None:
         coverage, priorities = 1.0, tuple(1.0 for _ in degrees)
     else:

@@ -29,6 +29,25 @@ from .errors import OptionError
 __all__ = ["Lattice", "Path", "viterbi", "k_best", "posteriors"]
 
 
+# Read-only arrays (the engine's cached transition, start and end scores) are checked and
+# exponentiated once, then recognised by identity: a lattice is built for every melody, but its
+# chain scores come from a handful of cached arrays.  A writeable array is always checked afresh.
+_CACHE_LIMIT = 256
+_TRUSTED: dict[int, np.ndarray] = {}
+_SCALED: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float]] = {}
+
+
+def _trusted(values: np.ndarray) -> bool:
+    return not values.flags.writeable and _TRUSTED.get(id(values)) is values
+
+
+def _trust(values: np.ndarray) -> None:
+    if not values.flags.writeable:
+        if len(_TRUSTED) >= _CACHE_LIMIT:
+            _TRUSTED.clear()
+        _TRUSTED[id(values)] = values
+
+
 @dataclass(frozen=True)
 class Lattice:
     """Log scores: ``emission`` (slots, chords), ``transition`` (chords, chords) indexed
@@ -48,8 +67,11 @@ class Lattice:
             raise ValueError("Lattice shapes do not agree.")
         for name in ("emission", "transition", "start", "end"):
             values = getattr(self, name)
+            if _trusted(values):
+                continue
             if np.isnan(values).any() or np.isposinf(values).any():
                 raise ValueError(f"The lattice's {name} scores hold NaN or +inf.")
+            _trust(values)
 
     def path_score(self, chords: list[int]) -> float:
         score = self.start[chords[0]] + self.emission[0, chords[0]]
@@ -72,10 +94,146 @@ def viterbi(lattice: Lattice) -> Path:
 
 
 def k_best(lattice: Lattice, k: int) -> list[Path]:
-    """The ``k`` best distinct progressions, best first (fewer if fewer are possible)."""
+    """The ``k`` best distinct progressions, best first (fewer if fewer are possible).
+
+    For ``k > 1`` the lattice is first pruned exactly: a chord whose best
+    path (its max-marginal, from a max-product forward and backward pass)
+    scores below a proven lower bound on the k-th best path cannot be on any
+    of the k best, so the list Viterbi runs only over the few chords that
+    survive.  Ties break as in the dense algorithm: earlier chord first.
+    """
+    k = max(1, int(k))
+    if k == 1:
+        return [_viterbi(lattice)]
+    survivors = _survivors(lattice, k)
+    if survivors is None:
+        return _dense_k_best(lattice, k)
+    return _sparse_k_best(lattice, k, survivors)
+
+
+def _viterbi(lattice: Lattice) -> Path:
+    """The single best path: max-product forward pass, then follow the back pointers."""
+    emission = lattice.emission
+    slots, chords = emission.shape
+    transposed = np.ascontiguousarray(lattice.transition.T)  # [next, previous]: rows contiguous
+    rows = np.arange(chords)
+    back = np.empty((slots, chords), dtype=np.intp)
+    scores = lattice.start + emission[0]
+    for t in range(1, slots):
+        candidates = transposed + scores
+        winner = candidates.argmax(axis=1)
+        back[t] = winner
+        scores = candidates[rows, winner] + emission[t]
+    final = scores + lattice.end
+    chord = int(final.argmax())
+    if not np.isfinite(final[chord]):
+        raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
+    sequence = [chord]
+    pointers = back.tolist()
+    for t in range(slots - 1, 0, -1):
+        chord = pointers[t][chord]
+        sequence.append(chord)
+    return Path(tuple(reversed(sequence)), float(final[sequence[0]]))
+
+
+#: Above this many chords left in any slot, the dense numpy list Viterbi is faster than the
+#: pure-Python one over the survivors (measured on 44-chord lattices).
+_SPARSE_LIMIT = 6
+
+
+def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
+    """Per slot, the chords that can be on one of the ``k`` best paths (None: too many)."""
     emission, transition = lattice.emission, lattice.transition
     slots, chords = emission.shape
-    k = max(1, int(k))
+    forward = np.empty_like(emission)
+    forward[0] = lattice.start + emission[0]
+    for t in range(1, slots):
+        forward[t] = (forward[t - 1][:, None] + transition).max(axis=0) + emission[t]
+    backward = np.empty_like(emission)
+    backward[-1] = lattice.end
+    for t in range(slots - 2, -1, -1):
+        backward[t] = (transition + (emission[t + 1] + backward[t + 1])[None, :]).max(axis=1)
+    marginal = forward + backward  # the best score of any path through (slot, chord)
+    # At any one slot, k distinct chords with max-marginal >= m give k distinct paths scoring
+    # >= m, so the largest k-th max-marginal of a slot is a lower bound on the k-th best path.
+    if k <= chords:
+        bound = float(np.partition(marginal, chords - k, axis=1)[:, chords - k].max())
+    else:
+        bound = -np.inf
+    if np.isfinite(bound):
+        # Max-marginals are sums in another order than path scores: allow for rounding.
+        keep = marginal >= bound - 1e-9 * (1.0 + abs(bound))
+    else:
+        keep = np.isfinite(marginal)
+    counts = keep.sum(axis=1)
+    if counts.max() > _SPARSE_LIMIT or counts.min() == 0:
+        return None
+    survivors: list[list[int]] = [[] for _ in range(slots)]
+    for t, c in zip(*np.nonzero(keep)):
+        survivors[t].append(int(c))
+    return survivors
+
+
+def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list[Path]:
+    """List Viterbi in plain Python over each slot's surviving chords."""
+    slots = len(survivors)
+    # Gather every score the recursion reads with three numpy calls.
+    emission = lattice.emission
+    flat = emission[[t for t, chords in enumerate(survivors) for _ in chords],
+                    [c for chords in survivors for c in chords]].tolist()
+    em, offset = [], 0
+    for chords in survivors:
+        em.append(flat[offset:offset + len(chords)])
+        offset += len(chords)
+    previous_index = [p for t in range(1, slots) for p in survivors[t - 1] for _ in survivors[t]]
+    next_index = [c for t in range(1, slots) for _ in survivors[t - 1] for c in survivors[t]]
+    moves = lattice.transition[previous_index, next_index].tolist() if previous_index else []
+    start = lattice.start[survivors[0]].tolist()
+    end = lattice.end[survivors[-1]].tolist()
+    # beams[i]: up to k (score, previous position, previous rank) for the i-th survivor, best first
+    beams: list[list[tuple[float, int, int]]] = [
+        [(s + e, -1, -1)] for s, e in zip(start, em[0])]
+    history = [beams]
+    cursor = 0
+    for t in range(1, slots):
+        before, here = survivors[t - 1], survivors[t]
+        width = len(here)
+        new_beams = []
+        for j in range(width):
+            candidates = []
+            for i in range(len(before)):
+                move = moves[cursor + i * width + j]
+                for rank, entry in enumerate(beams[i]):
+                    candidates.append((entry[0] + move, i, rank))
+            # sorted() is stable: among equal scores the earlier chord and rank come first.
+            candidates.sort(key=lambda entry: -entry[0])
+            emitted = em[t][j]
+            new_beams.append([(score + emitted, i, rank) for score, i, rank in candidates[:k]
+                              if score + emitted > -np.inf])
+        cursor += len(before) * width
+        beams = new_beams
+        history.append(beams)
+    finals = [(entry[0] + end[j], j, rank) for j, beam in enumerate(beams)
+              for rank, entry in enumerate(beam)]
+    finals.sort(key=lambda entry: -entry[0])
+    paths: list[Path] = []
+    for score, j, rank in finals[:k]:
+        if not score > -np.inf:
+            break
+        sequence = []
+        for t in range(slots - 1, -1, -1):
+            sequence.append(survivors[t][j])
+            _, j, rank = history[t][j][rank]
+        paths.append(Path(tuple(reversed(sequence)), float(score)))
+    if not paths:
+        raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
+    return paths
+
+
+def _dense_k_best(lattice: Lattice, k: int) -> list[Path]:
+    """List Viterbi over every chord of every slot, vectorised per slot."""
+    emission, transition = lattice.emission, lattice.transition
+    slots, chords = emission.shape
     # scores[c, r]: r-th best score of a path ending in chord c at the current slot
     scores = np.full((chords, k), -np.inf)
     scores[:, 0] = lattice.start + emission[0]
@@ -93,7 +251,7 @@ def k_best(lattice: Lattice, k: int) -> list[Path]:
         else:
             # k rounds of argmax with the winners masked: for small k far cheaper than sorting.
             # Values are read before masking, so an exhausted row yields -inf, never a repeat.
-            work = candidates.copy()
+            work = candidates  # a fresh array: masking it in place is safe
             best = np.empty((chords, k), dtype=np.intp)
             new_scores = np.empty((chords, k))
             rows = np.arange(chords)
@@ -140,10 +298,23 @@ def posteriors(lattice: Lattice, temperature: float = 1.0) -> tuple[np.ndarray, 
         peak = np.where(np.isfinite(peak), peak, 0.0)
         return np.exp((values - peak) / temperature), peak / temperature
 
+    def scaled_once(values: np.ndarray) -> tuple[np.ndarray, float]:
+        if values.flags.writeable:
+            exponent, peak = scaled(values)
+            return exponent, float(peak)
+        key = (id(values), temperature)
+        entry = _SCALED.get(key)
+        if entry is None or entry[0] is not values:
+            if len(_SCALED) >= _CACHE_LIMIT:
+                _SCALED.clear()
+            exponent, peak = scaled(values)
+            entry = _SCALED[key] = (values, exponent, float(peak))
+        return entry[1], entry[2]
+
     emission, emission_peak = scaled(lattice.emission, axis=1)
-    transition, transition_peak = scaled(lattice.transition)
-    start, start_peak = scaled(lattice.start)
-    end, end_peak = scaled(lattice.end)
+    transition, transition_peak = scaled_once(lattice.transition)
+    start, start_peak = scaled_once(lattice.start)
+    end, end_peak = scaled_once(lattice.end)
     forward = np.empty_like(emission)
     scale = np.empty(slots)
     current = start * emission[0]

@@ -38,7 +38,7 @@ from .key_finding import KeyEstimate, estimate_key
 from .mask import OTHER_PRIORITY, TARGET_PRIORITY, check_mask
 from .melody import Melody
 from .scorer import ModelBundle, load_model
-from .slots import Slot, make_slots
+from .slots import Slot, SlotGrid, make_slots
 from .theory import Key, degree_of, parse_key
 from .vocabulary import VOCABULARY
 from .voicing import VOICE_LEADING_SCALE, realised_movement, voice_chords, voice_leading_matrix
@@ -50,6 +50,7 @@ __all__ = [
     "Progression",
     "Harmonization",
     "harmonize_melody",
+    "harmonize_grid",
     "note_priorities",
 ]
 
@@ -234,20 +235,54 @@ def normalised_fit(scores: np.ndarray) -> np.ndarray:
 
 def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights) -> Lattice:
     """The decoder's lattice: the three factors in logs, weighted (see the module docstring)."""
-    return Lattice(
-        emission=weights.harmonic * np.log(fit),
-        transition=-weights.voice_leading * voice_leading_matrix() / VOICE_LEADING_SCALE
-        + weights.contextual * bundle.transition[mode],
-        start=weights.contextual * bundle.start[mode],
-        end=weights.contextual * bundle.end[mode],
-    )
+    transition, start, end = _chain(bundle, mode, weights)
+    return Lattice(emission=weights.harmonic * np.log(fit), transition=transition, start=start, end=end)
+
+
+_CHAINS: dict[tuple[int, str, Weights], tuple[ModelBundle, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _chain(bundle: ModelBundle, mode: str, weights: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weighted transition, start and end scores, built once per (model, mode, weights).
+
+    They are the same for every melody, so they are cached and marked read-only, which also
+    lets the decoder check and exponentiate them once (see ``decoder._trusted``).
+    """
+    key = (id(bundle), mode, weights)
+    entry = _CHAINS.get(key)
+    if entry is None or entry[0] is not bundle:  # a new bundle may reuse a freed one's id
+        arrays = (
+            -weights.voice_leading * voice_leading_matrix() / VOICE_LEADING_SCALE
+            + weights.contextual * bundle.transition[mode],
+            weights.contextual * bundle.start[mode],
+            weights.contextual * bundle.end[mode],
+        )
+        for array in arrays:
+            array.setflags(write=False)
+        if len(_CHAINS) >= 64:
+            _CHAINS.clear()
+        entry = _CHAINS[key] = (bundle, *arrays)
+    return entry[1], entry[2], entry[3]
+
+
+def check_alternatives(alternatives: object) -> None:
+    """Raise OptionError unless ``alternatives`` is a whole number in 1..MAX_ALTERNATIVES."""
+    if not isinstance(alternatives, int) or isinstance(alternatives, bool) \
+            or not 1 <= alternatives <= limits.MAX_ALTERNATIVES:
+        raise OptionError(
+            f"The number of alternatives must be in 1..{limits.MAX_ALTERNATIVES}. Got {alternatives!r}."
+        )
+
+
+def user_key(key: Key) -> KeyEstimate:
+    """The key estimate for a key the user gave (certain, not estimated)."""
+    return KeyEstimate(key, 1.0, key, 1.0, 1.0, "user", from_user=True)
 
 
 def _resolve_key(key: Key | str | None, melody: Melody, key_signature: Key | None) -> KeyEstimate:
     if key is None:
         return estimate_key(melody.notes, key_signature)
-    chosen = parse_key(key) if isinstance(key, str) else key
-    return KeyEstimate(chosen, 1.0, chosen, 1.0, 1.0, "user", from_user=True)
+    return user_key(parse_key(key) if isinstance(key, str) else key)
 
 
 def harmonize_melody(
@@ -272,15 +307,30 @@ def harmonize_melody(
     :class:`~harmonizer.errors.ModelError` for a bad model.
     """
     weights = weights or Weights()
-    if not isinstance(alternatives, int) or not 1 <= alternatives <= limits.MAX_ALTERNATIVES:
-        raise OptionError(
-            f"The number of alternatives must be in 1..{limits.MAX_ALTERNATIVES}. Got {alternatives!r}."
-        )
+    check_alternatives(alternatives)
     bundle = model or load_model(style)
     estimate = _resolve_key(key, melody, key_signature)
     tonal = estimate.key
     priorities = note_priorities(tonal, target_mask)
     grid = make_slots(melody, tonal, harmonic_rhythm, priorities)
+    return harmonize_grid(melody, grid, estimate, bundle, target_mask=target_mask, weights=weights,
+                          alternatives=alternatives)
+
+
+def harmonize_grid(
+    melody: Melody,
+    grid: SlotGrid,
+    estimate: KeyEstimate,
+    bundle: ModelBundle,
+    *,
+    target_mask: int | None = None,
+    weights: Weights,
+    alternatives: int,
+) -> Harmonization:
+    """The steps after slotting (score, decode, voice, report) for a grid already cut from
+    ``melody`` in ``estimate.key``; :func:`harmonize_melody` checks the options first."""
+    tonal = estimate.key
+    priorities = note_priorities(tonal, target_mask)
     mode = tonal.mode
     features, strength = build_features(grid, mode, bundle.log_prior[mode])
     count, size = len(grid), len(VOCABULARY)
@@ -302,15 +352,14 @@ def harmonize_melody(
     chosen = [VOCABULARY[i] for i in best]
     voicings = voice_chords(chosen, tonal.tonic, [s.lowest_pitch for s in grid.slots])
     total_weight = weights.harmonic + weights.voice_leading + weights.contextual
-    transition_probability = np.exp(log_transition)
-    start_probability = np.exp(bundle.start[mode])
-    ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3].tolist()
+    ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3]
     names = _chord_names(tonal)
     path = np.asarray(best)
     slots_range = np.arange(count)
-    # The factors of the chosen chords, as whole-piece arrays.
-    previous_rows = np.vstack([start_probability[None, :], transition_probability[path[:-1]]])
-    contextual = previous_rows[slots_range, path] / previous_rows.max(axis=1)
+    # The factors of the chosen chords, as whole-piece arrays.  Contextual appropriateness is
+    # P(chord | previous) relative to the likeliest successor, read straight from the log tables.
+    log_rows = np.vstack([bundle.start[mode][None, :], log_transition[path[:-1]]])
+    contextual = np.exp(log_rows[slots_range, path] - log_rows.max(axis=1))
     relative_fit = fit[slots_range, path] / fit.max(axis=1)
     movement_done = [0] + [realised_movement(a, b) for a, b in zip(voicings, voicings[1:])]
     voice_leading = np.exp(-np.asarray(movement_done, dtype=float) / VOICE_LEADING_SCALE)
@@ -319,15 +368,14 @@ def harmonize_melody(
          + weights.voice_leading * np.log(np.maximum(voice_leading, _FLOOR))
          + weights.contextual * np.log(np.maximum(contextual, _FLOOR))) / total_weight
     )
-    columns = {
-        "strength": np.round(strength[slots_range, path], 4).tolist(),
-        "voice_leading": np.round(voice_leading, 4).tolist(),
-        "contextual": np.round(contextual, 4).tolist(),
-        "fit": np.round(relative_fit, 4).tolist(),
-        "score": np.round(scores, 4).tolist(),
-        "confidence": np.round(marginals[slots_range, path], 4).tolist(),
-    }
-    rounded_marginals = np.round(marginals, 4)
+    # One rounding pass for every per-chord number (rows: the columns below, then the three
+    # alternatives' probabilities).
+    table = np.round(np.vstack([strength[slots_range, path], voice_leading, contextual, relative_fit,
+                                scores, marginals[slots_range, path],
+                                np.take_along_axis(marginals, ranking, axis=1).T]), 4).tolist()
+    columns = dict(zip(("strength", "voice_leading", "contextual", "fit", "score", "confidence"), table))
+    alternative_probabilities = list(zip(*table[6:]))
+    ranking_list = ranking.tolist()
     results: list[ChordChoice] = []
     for t, (slot, chord, voicing) in enumerate(zip(grid.slots, chosen, voicings)):
         numeral, symbol = names[chord.index]
@@ -348,8 +396,8 @@ def harmonize_melody(
                 score=columns["score"][t],
                 confidence=columns["confidence"][t],
                 alternatives=tuple(
-                    CandidateChord(names[i][0], names[i][1], float(rounded_marginals[t, i]))
-                    for i in ranking[t]
+                    CandidateChord(names[i][0], names[i][1], probability)
+                    for i, probability in zip(ranking_list[t], alternative_probabilities[t])
                 ),
                 voicing=voicing.pitches,
                 phrase_end=slot.phrase_end,
@@ -375,8 +423,8 @@ def harmonize_melody(
         harmonic_rhythm=grid.harmonic_rhythm,
         weights=weights,
         chords=tuple(results),
-        overall_score=round(float(np.mean([c.score for c in results])), 4),
-        confidence=round(float(np.mean([c.confidence for c in results])), 4),
+        overall_score=round(sum(c.score for c in results) / count, 4),
+        confidence=round(sum(c.confidence for c in results) / count, 4),
         alternatives=progressions,
         target_mask=target_mask,
         mask_coverage=coverage,

@@ -55,8 +55,35 @@ class VocabularyArrays:
             self.tones[chord.index, list(chord.pitch_classes)] = 1.0
             self.root_onehot[chord.index, chord.root] = 1.0
             self.quality_onehot[chord.index, _QUALITY_NAMES.index(chord.quality)] = 1.0
+        self.tones_t = np.ascontiguousarray(self.tones.T)
+        self.others_t = np.ascontiguousarray(1.0 - self.tones.T)
         # rotation[c, k] = pitch class k semitones above chord c's root
         self.rotation = (self.roots[:, None] + np.arange(12)[None, :]) % 12
+        # onset_columns[pc, c]: the 13 onset columns of chord c when the slot starts on pitch
+        # class pc above the tonic (pc 12: no note starts the slot), so one gather fills them.
+        self.onset_columns = np.zeros((13, size, 13), dtype=np.float32)
+        for pc in range(12):
+            self.onset_columns[pc, np.arange(size), (pc - self.roots) % 12] = 1.0
+        self.onset_columns[12, :, 12] = 1.0
+        self._static: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def static_columns(self, mode: Mode, log_prior: np.ndarray) -> np.ndarray:
+        """The columns that depend only on the chord, the mode and the prior: root and quality
+        one-hots, the mode flag and the log prior, as (chords, columns); cached for read-only
+        priors (a loaded model's)."""
+        key = (mode, id(log_prior))
+        entry = self._static.get(key)
+        if entry is not None and entry[0] is log_prior:
+            return entry[1]
+        block = np.hstack([
+            self.root_onehot, self.quality_onehot,
+            np.full((self.size, 1), 1.0 if mode == "minor" else 0.0),
+        ]).astype(np.float32)
+        if not log_prior.flags.writeable:
+            if len(self._static) >= 64:
+                self._static.clear()
+            self._static[key] = (log_prior, block)
+        return block
 
 
 _ARRAYS = VocabularyArrays()
@@ -64,12 +91,13 @@ _ARRAYS = VocabularyArrays()
 
 def harmonic_strength(grid: SlotGrid, arrays: VocabularyArrays = _ARRAYS) -> tuple[np.ndarray, np.ndarray]:
     """(strength, chord-tone share), each (slots, chords) in [0, 1]; a rest slot scores 1."""
-    chord_tone = grid.profiles @ arrays.tones.T
-    exposed_other = grid.exposed @ (1.0 - arrays.tones).T
-    denominator = chord_tone + exposed_other
-    strength = np.where(denominator > 0, chord_tone / np.where(denominator > 0, denominator, 1), 1.0)
+    chord_tone = grid.profiles @ arrays.tones_t
+    denominator = chord_tone + grid.exposed @ arrays.others_t
+    strength = np.divide(chord_tone, denominator, out=np.ones_like(chord_tone), where=denominator > 0)
     rest = grid.profiles.sum(axis=1) <= 0
-    share = np.where(rest[:, None], 1.0, chord_tone)
+    share = chord_tone
+    if rest.any():
+        share[rest] = 1.0
     return strength, share
 
 
@@ -88,31 +116,23 @@ def build_features(
     count, size = len(slots), arrays.size
     profiles = grid.profiles
     strength, share = harmonic_strength(grid, arrays)
-    features = np.zeros((count, size, len(FEATURE_NAMES)), dtype=np.float32)
+    features = np.empty((count, size, len(FEATURE_NAMES)), dtype=np.float32)
     column = 0
     # melody relative to each candidate's root: profiles[t, rotation[c, k]]
     features[:, :, column:column + 12] = profiles[:, arrays.rotation]
     column += 12
-    onset_pc = np.array([-1 if s.onset_pitch_class is None else s.onset_pitch_class for s in slots])
-    has_onset = onset_pc >= 0
-    interval = (onset_pc[:, None] - arrays.roots[None, :]) % 12
-    rows, cols = np.nonzero(np.broadcast_to(has_onset[:, None], (count, size)))
-    features[rows, cols, column + interval[rows, cols]] = 1.0
-    column += 12
-    features[~has_onset, :, column] = 1.0
-    column += 1
+    # the note sounding at the slot's start, above each candidate's root, or "none"
+    onset_pc = [12 if s.onset_pitch_class is None else s.onset_pitch_class for s in slots]
+    features[:, :, column:column + 13] = arrays.onset_columns[onset_pc]
+    column += 13
     features[:, :, column:column + 12] = profiles[:, None, :]
     column += 12
-    features[:, :, column:column + 12] = arrays.root_onehot[None, :, :]
-    column += 12
-    qualities = arrays.quality_onehot.shape[1]
-    features[:, :, column:column + qualities] = arrays.quality_onehot[None, :, :]
-    column += qualities
-    features[:, :, column] = 1.0 if mode == "minor" else 0.0
-    column += 1
+    static = arrays.static_columns(mode, log_prior)
+    features[:, :, column:column + static.shape[1]] = static
+    column += static.shape[1]
     features[:, :, column] = strength
     features[:, :, column + 1] = share
-    features[:, :, column + 2] = log_prior[None, :]
+    features[:, :, column + 2] = log_prior
     column += 3
     per_slot = np.array(
         [

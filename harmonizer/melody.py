@@ -93,6 +93,10 @@ class Meter:
                 self.time_signatures
             )
             object.__setattr__(self, "time_signatures", sigs)
+        if any(b.onset < a.onset for a, b in zip(self.time_signatures, self.time_signatures[1:])):
+            # Lookups walk the map in time order; a stable sort keeps the later of two equal onsets last.
+            ordered = tuple(sorted(self.time_signatures, key=lambda ts: ts.onset))
+            object.__setattr__(self, "time_signatures", ordered)
 
     def time_signature_at(self, beat: float) -> TimeSignature:
         onsets = [ts.onset for ts in self.time_signatures]
@@ -107,14 +111,16 @@ class Meter:
         if self.pickup > _EPS:
             bars.append(Bar(0, 0.0, self.pickup, self.time_signatures[0]))
             position = self.pickup
-        sig_onsets = [ts.onset for ts in self.time_signatures]
+        signatures = self.time_signatures
+        index, last = 0, len(signatures) - 1  # the signature in force, walked forward once
         while position < end - _EPS:
-            ts = self.time_signature_at(position)
+            while index < last and signatures[index + 1].onset <= position + _EPS:
+                index += 1
+            ts = signatures[index]
             length = ts.bar_length
             # A time-signature change in the middle of a bar starts a new bar there.
-            later = [o for o in sig_onsets if position + _EPS < o < position + length - _EPS]
-            if later:
-                length = later[0] - position
+            if index < last and signatures[index + 1].onset < position + length - _EPS:
+                length = signatures[index + 1].onset - position
             bars.append(Bar(number, position, length, ts))
             position += length
             number += 1

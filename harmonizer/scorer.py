@@ -86,6 +86,9 @@ def _table(card: dict, name: str, mode: Mode, shape: tuple[int, ...], path: Path
         raise ModelError(f"{path}: model card lacks context.{mode}.{name}") from error
     if values.shape != shape or not np.isfinite(values).all():
         raise ModelError(f"{path}: context.{mode}.{name} has shape {values.shape}, expected {shape}")
+    # A loaded model is shared by every call in the process: read-only keeps it unchanged, and
+    # lets the features and the decoder cache what they derive from it.
+    values.setflags(write=False)
     return values
 
 

@@ -18,9 +18,9 @@ quarter).  Phrase ends are found from long notes and rests.
 from __future__ import annotations
 
 import bisect
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -30,7 +30,7 @@ from .errors import InputError, OptionError
 from .melody import Bar, Melody, Note
 from .theory import Key, degree_of
 
-__all__ = ["HarmonicRhythm", "Slot", "SlotGrid", "make_slots", "choose_harmonic_rhythm"]
+__all__ = ["HarmonicRhythm", "Slot", "SlotGrid", "make_slots", "whole_bar_slots", "choose_harmonic_rhythm"]
 
 HarmonicRhythm = Literal["auto", "bar", "half", "beat"]
 RHYTHMS: tuple[str, ...] = ("auto", "bar", "half", "beat")
@@ -97,7 +97,7 @@ def choose_harmonic_rhythm(melody: Melody) -> str:
             position += 1
         onsets_per_bar.append(count)
     sounding = [c for c in onsets_per_bar if c > 0]
-    fast = bool(sounding) and statistics.median(sounding) >= 4
+    fast = bool(sounding) and _median(sounding) >= 4
     ts = bars[0].time_signature
     # An even number of beats, four or more (4/4, 6/4, 12/8), or two long beats (2/2).
     even = (ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 4) or (
@@ -105,6 +105,14 @@ def choose_harmonic_rhythm(melody: Melody) -> str:
     if even and fast:
         return "half"
     return "bar"
+
+
+def _median(values: Sequence[float]) -> float:
+    """The median, as ``statistics.median`` gives it, without its type dispatch (it dominated
+    the cost of short melodies)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _slot_bounds(bars: Sequence[Bar], rhythm: str) -> list[tuple[float, float, Bar]]:
@@ -147,7 +155,7 @@ def _phrase_ends(notes: Sequence[Note], beat: float) -> list[bool]:
     note that lasts at least twice the median gap between onsets and at least 1.5 beats."""
     count = len(notes)
     gaps = [b.onset - a.onset for a, b in zip(notes, notes[1:])]
-    typical = statistics.median(gaps) if gaps else beat
+    typical = _median(gaps) if gaps else beat
     ends = []
     for index, note in enumerate(notes):
         if index == count - 1:
@@ -175,6 +183,12 @@ def _exposures(notes: Sequence[Note], weights: Sequence[float]) -> list[float]:
                 continue
         exposure.append(1.0)
     return exposure
+
+
+@lru_cache(maxsize=48)
+def _degree_names(key: Key) -> tuple[str, ...]:
+    """The degree name ("b3", "#4") of each pitch class above the tonic."""
+    return tuple(str(degree_of(key.tonic + pc, key)) for pc in range(12))
 
 
 def make_slots(
@@ -225,7 +239,7 @@ def make_slots(
     phrase_end = [False] * count
     lowest: list[int | None] = [None] * count
     slot_starts = [b[0] for b in bounds]
-    degree_names = [str(degree_of(key.tonic + pc, key)) for pc in range(12)]
+    degree_names = _degree_names(key)
     pc_weights = [float(w) for w in weights_by_pc]
     for index, note in enumerate(notes):
         pc = (note.pitch - key.tonic) % 12
@@ -276,3 +290,24 @@ def make_slots(
         for i in range(count)
     )
     return SlotGrid(slots, rhythm, profiles, exposed)
+
+
+def whole_bar_slots(pitches: Sequence[int], key: Key) -> SlotGrid:
+    """The grid :func:`make_slots` gives a melody of one whole note per bar of 4/4 (one degree
+    per slot, the last ending the phrase), built directly: a degree pattern is already its own
+    slots, and this path is the per-pattern latency the benchmarks measure."""
+    count = len(pitches)
+    if not count:
+        raise InputError("degree pattern: no notes to harmonize")
+    names = _degree_names(key)
+    profiles = np.zeros((count, 12))
+    classes = [(pitch - key.tonic) % 12 for pitch in pitches]
+    profiles[np.arange(count), classes] = 1.0
+    unit = tuple(tuple(1.0 if k == pc else 0.0 for k in range(12)) for pc in range(12))
+    slots = tuple(
+        Slot(index=i, onset=4.0 * i, duration=4.0, bar=i + 1, position=0.0, is_downbeat=True,
+             phrase_end=i == count - 1, profile=unit[pc], exposed=unit[pc], onset_pitch_class=pc,
+             degrees=(names[pc],), lowest_pitch=pitch)
+        for i, (pc, pitch) in enumerate(zip(classes, pitches))
+    )
+    return SlotGrid(slots, "bar", profiles, profiles.copy())

@@ -85,7 +85,10 @@ def voice_leading_matrix() -> np.ndarray:
     return matrix
 
 
-def _candidates(pitch_classes: Sequence[int], ceiling: int) -> list[tuple[int, ...]]:
+@lru_cache(maxsize=4096)
+def _candidates(pitch_classes: tuple[int, ...], ceiling: int) -> tuple[tuple[int, ...], ...]:
+    """Every close-enough placement of the pitch classes at or below ``ceiling`` (cached: a
+    piece asks for the same few chords under the same few ceilings again and again)."""
     floor = max(LOWEST_UPPER, ceiling - 19)
     options = [[p for p in range(floor, ceiling + 1) if p % 12 == pc] for pc in pitch_classes]
     result = []
@@ -93,7 +96,22 @@ def _candidates(pitch_classes: Sequence[int], ceiling: int) -> list[tuple[int, .
         ordered = tuple(sorted(combo))
         if len(set(ordered)) == len(ordered) and ordered[-1] - ordered[0] <= 16:
             result.append(ordered)
-    return result
+    return tuple(result)
+
+
+@lru_cache(maxsize=16384)
+def _place(pcs: tuple[int, ...], ceiling: int, previous: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The upper voices for ``pcs`` under ``ceiling``: nearest to ``previous`` (fewest semitones
+    moved, then closest to the ceiling), or for the first chord centred a fourth below it.
+    Cached: pieces repeat the same chord after the same voicing under the same melody."""
+    options = _candidates(pcs, ceiling)
+    if not options:  # only for extreme registers: stack close from the floor
+        options = (tuple(sorted(LOWEST_UPPER + (pc - LOWEST_UPPER) % 12 for pc in pcs)),)
+    if previous is None:
+        target = ceiling - 5  # start close under the melody
+        return min(options, key=lambda o: (abs(sum(o) / len(o) - target), o))
+    return min(options, key=lambda o: (sum(abs(a - b) for a, b in zip(o, previous)),
+                                       abs(o[-1] - ceiling), o))
 
 
 def voice_chords(
@@ -113,17 +131,8 @@ def voice_chords(
         if floor is not None:
             last_floor = floor
         ceiling = min(HIGHEST_UPPER, max(last_floor - 1, LOWEST_UPPER + 11))
-        pcs = [(tonic + pc) % 12 for pc in upper_pitch_classes(chord)]
-        options = _candidates(pcs, ceiling)
-        if not options:  # only for extreme registers: stack close from the floor
-            options = [tuple(sorted(LOWEST_UPPER + (pc - LOWEST_UPPER) % 12 for pc in pcs))]
-        if previous is None:
-            target = ceiling - 5  # start close under the melody
-            best = min(options, key=lambda o: (abs(sum(o) / len(o) - target), o))
-        else:
-            prev = previous
-            best = min(options, key=lambda o: (sum(abs(a - b) for a, b in zip(o, prev)),
-                                               abs(o[-1] - ceiling), o))
+        pcs = tuple((tonic + pc) % 12 for pc in upper_pitch_classes(chord))
+        best = _place(pcs, ceiling, previous)
         root = (tonic + chord.root) % 12
         bass = BASS_LOW + (root - BASS_LOW) % 12
         if voicings and abs(bass + 12 - voicings[-1].bass) < abs(bass - voicings[-1].bass) \

@@ -62,3 +62,47 @@ def test_nan_scores_are_refused():
     emission[1, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         Lattice(emission, lattice.transition, lattice.start, lattice.end)
+
+
+def test_pruned_k_best_and_viterbi_equal_the_dense_list_viterbi():
+    # k_best prunes chords that cannot be on the k best paths; on lattices with ties, -inf
+    # (impossible) chords and the engine's 44-chord size it must return what the dense
+    # algorithm returns, path for path.
+    from harmonizer.decoder import _dense_k_best
+
+    rng = np.random.default_rng(7)
+    pruned_runs = 0
+    for _ in range(400):
+        slots, chords, k = int(rng.integers(1, 9)), int(rng.choice([3, 5, 44])), int(rng.integers(1, 7))
+        emission = rng.normal(size=(slots, chords)) * rng.choice([0.1, 1.0, 3.0])
+        if rng.random() < 0.3:
+            emission[rng.random((slots, chords)) < 0.5] = -np.inf
+        transition = rng.normal(size=(chords, chords))
+        if rng.random() < 0.3:  # coarse values: many exact ties
+            emission, transition = np.round(emission, 1), np.round(transition, 1)
+        lattice = Lattice(emission, transition, rng.normal(size=chords), rng.normal(size=chords))
+        try:
+            expected = _dense_k_best(lattice, k)
+        except OptionError:
+            with pytest.raises(OptionError):
+                k_best(lattice, k)
+            continue
+        got = k_best(lattice, k)
+        assert [p.chords for p in got] == [p.chords for p in expected]
+        assert [p.score for p in got] == pytest.approx([p.score for p in expected])
+        pruned_runs += chords == 44
+    assert pruned_runs > 50
+
+
+def test_read_only_chain_scores_are_checked_once_and_still_checked():
+    lattice = _random_lattice(5)
+    transition = lattice.transition.copy()
+    transition.setflags(write=False)
+    first = posteriors(Lattice(lattice.emission, transition, lattice.start, lattice.end), 0.7)
+    again = posteriors(Lattice(lattice.emission, transition, lattice.start, lattice.end), 0.7)
+    np.testing.assert_array_equal(first[0], again[0])
+    broken = transition.copy()
+    broken[0, 0] = np.nan
+    broken.setflags(write=False)
+    with pytest.raises(ValueError, match="NaN"):
+        Lattice(lattice.emission, broken, lattice.start, lattice.end)

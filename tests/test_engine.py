@@ -1,6 +1,7 @@
 """The engine checked musically on the notebook's validation melodies and beyond."""
 
 
+import numpy as np
 import pytest
 
 from harmonizer import harmonize_degrees
@@ -141,3 +142,33 @@ def test_missing_model_is_a_clear_error(tmp_path):
 def test_key_spelling_in_symbols():
     result = harmonize_degrees([1, 5, 1], key=parse_key("Eb"))
     assert result.symbols[0] == "Eb"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_degree_patterns_take_a_shortcut_to_the_same_answer(seed):
+    # harmonize_degrees builds its slots directly; the general path must agree on every number.
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.melody import Melody, Meter, Note, TimeSignature
+    from harmonizer.slots import make_slots, whole_bar_slots
+    from harmonizer.theory import parse_degree, parse_key
+
+    rng = np.random.default_rng(seed)
+    pattern = [int(d) for d in rng.integers(1, 8, size=int(rng.integers(1, 9)))]
+    key = ["C", "F# minor", "Eb", "B minor", "G", "Db minor"][seed]
+    mask = None if seed % 2 else int(rng.integers(1, 128))
+    shortcut = harmonize_degrees(pattern, key, target_mask=mask)
+    tonal = parse_key(key)
+    assert len(shortcut.chords) == len(pattern)  # one chord per degree
+    notes = []
+    previous = 60 + tonal.tonic
+    for bar, degree in enumerate(pattern):
+        pc = (tonal.tonic + parse_degree(degree).semitones(tonal.mode)) % 12
+        pitch = min((p for p in range(60, 80) if p % 12 == pc), key=lambda p: abs(p - previous))
+        notes.append(Note(pitch, bar * 4.0, 4.0))
+        previous = pitch
+    melody = Melody(tuple(notes), Meter((TimeSignature(0.0, 4, 4),)), source="degree pattern")
+    assert whole_bar_slots([n.pitch for n in notes], tonal).slots == make_slots(melody, tonal, "bar").slots
+    general = harmonize_melody(melody, key=tonal, harmonic_rhythm="bar", target_mask=mask)
+    assert general.chords == shortcut.chords
+    assert general.alternatives == shortcut.alternatives
+    assert (general.overall_score, general.confidence) == (shortcut.overall_score, shortcut.confidence)

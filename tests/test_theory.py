@@ -78,3 +78,14 @@ def test_labels_outside_the_vocabulary_are_reduced_not_dropped():
     assert map_to_vocabulary(9, "min7") == chord_index(9, "min7")
     assert map_to_vocabulary(6, "min") is None  # #iv minor triad: counted as unmapped
     assert Key.from_tonic(6, "major").tonic_name == "F#"
+
+
+def test_meter_bars_follow_time_signature_changes_in_time_order():
+    from harmonizer.melody import Meter, TimeSignature
+
+    # given out of order, and with a change in the middle of a bar (beat 6 of a 4/4 bar)
+    meter = Meter((TimeSignature(6.0, 3, 4), TimeSignature(0.0, 4, 4)))
+    bars = meter.bars(12.0)
+    assert [(b.number, b.onset, b.length) for b in bars] == [
+        (1, 0.0, 4.0), (2, 4.0, 2.0), (3, 6.0, 3.0), (4, 9.0, 3.0)]
+    assert [b.time_signature.numerator for b in bars] == [4, 4, 3, 3]
