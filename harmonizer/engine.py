@@ -12,6 +12,10 @@ For a chord ``c`` in slot ``t`` after chord ``p`` the decoder adds, in logs::
 * ``fit`` is the learned model's probability that a musician would write
   ``c`` here, normalised over the candidates of the slot; the model reads the
   harmonic-strength factor (weighted chord-tone share) among its features.
+  Before decoding, ``P(c) ** beta`` is divided out of it (``beta`` = the
+  model card's ``decoding.prior_correction``, chosen on validation songs):
+  the transitions already say how common a chord is, and counting that twice
+  makes the decoder fall back on the few commonest chords.
 * ``efficiency`` = exp(-movement / 6), movement being the fewest semitones the
   upper voices move from ``p`` to ``c`` (voice-leading efficiency).
 * ``P(c | p)`` is the transition probability counted on real music of the
@@ -236,7 +240,10 @@ def normalised_fit(scores: np.ndarray) -> np.ndarray:
 def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights) -> Lattice:
     """The decoder's lattice: the three factors in logs, weighted (see the module docstring)."""
     transition, start, end = _chain(bundle, mode, weights)
-    return Lattice(emission=weights.harmonic * np.log(fit), transition=transition, start=start, end=end)
+    emission = np.log(fit)
+    if bundle.prior_correction:
+        emission -= bundle.prior_correction * bundle.log_prior[mode]
+    return Lattice(emission=weights.harmonic * emission, transition=transition, start=start, end=end)
 
 
 _CHAINS: dict[tuple[int, str, Weights], tuple[ModelBundle, np.ndarray, np.ndarray, np.ndarray]] = {}

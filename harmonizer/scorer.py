@@ -51,6 +51,12 @@ class ModelBundle:
     start: dict[str, np.ndarray]
     end: dict[str, np.ndarray]
     temperature: float
+    #: How much of the chord prior to divide out of the scorer's output before decoding
+    #: (``decoding.prior_correction`` in the card; 0 = none).  The scorer's output already
+    #: carries how common each chord is, and so do the learned transitions: dividing part of it
+    #: out (Bourlard & Morgan's "scaled likelihoods") stops common chords from being counted
+    #: twice, which otherwise narrows the chords a harmonization uses.  Chosen on validation.
+    prior_correction: float = 0.0
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """P(candidate is the chord a musician would write) for every feature row."""
@@ -137,6 +143,11 @@ def _load(style: str, directory: str) -> ModelBundle:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
             or not 0 < temperature < float("inf"):
         raise ModelError(f"{card_path}: temperature {temperature!r} is not a positive number")
+    decoding = card.get("decoding", {})
+    correction = decoding.get("prior_correction", 0.0) if isinstance(decoding, dict) else None
+    if isinstance(correction, bool) or not isinstance(correction, (int, float)) \
+            or not 0.0 <= correction <= 1.0:
+        raise ModelError(f"{card_path}: decoding.prior_correction {correction!r} is not a number in 0..1")
     size = len(VOCABULARY)
     modes: tuple[Mode, Mode] = ("major", "minor")
     return ModelBundle(
@@ -150,6 +161,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         start={m: _table(card, "log_start", m, (size,), card_path) for m in modes},
         end={m: _table(card, "log_end", m, (size,), card_path) for m in modes},
         temperature=float(temperature),
+        prior_correction=float(correction),
     )
 
 

@@ -292,6 +292,10 @@ def make_slots(
     return SlotGrid(slots, rhythm, profiles, exposed)
 
 
+#: The profile of a slot holding one pitch class, for each pitch class.
+_UNIT_PROFILES = tuple(tuple(1.0 if k == pc else 0.0 for k in range(12)) for pc in range(12))
+
+
 def whole_bar_slots(pitches: Sequence[int], key: Key) -> SlotGrid:
     """The grid :func:`make_slots` gives a melody of one whole note per bar of 4/4 (one degree
     per slot, the last ending the phrase), built directly: a degree pattern is already its own
@@ -303,7 +307,7 @@ def whole_bar_slots(pitches: Sequence[int], key: Key) -> SlotGrid:
     profiles = np.zeros((count, 12))
     classes = [(pitch - key.tonic) % 12 for pitch in pitches]
     profiles[np.arange(count), classes] = 1.0
-    unit = tuple(tuple(1.0 if k == pc else 0.0 for k in range(12)) for pc in range(12))
+    unit = _UNIT_PROFILES
     slots = tuple(
         Slot(index=i, onset=4.0 * i, duration=4.0, bar=i + 1, position=0.0, is_downbeat=True,
              phrase_end=i == count - 1, profile=unit[pc], exposed=unit[pc], onset_pitch_class=pc,

@@ -172,3 +172,23 @@ def test_degree_patterns_take_a_shortcut_to_the_same_answer(seed):
     assert general.chords == shortcut.chords
     assert general.alternatives == shortcut.alternatives
     assert (general.overall_score, general.confidence) == (shortcut.overall_score, shortcut.confidence)
+
+
+def test_dividing_out_the_chord_prior_widens_the_chords_used():
+    # The card's decoding.prior_correction divides P(chord)**beta out of the scorer's output; more
+    # of it must give rarer chords a chance (and none keeps the plain model).
+    import dataclasses
+    from pathlib import Path
+
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.midi_in import read_midi
+    from harmonizer.scorer import load_model
+
+    melody, _ = read_midi(Path(__file__).parent.parent / "examples" / "greensleeves.mid").melody()
+    bundle = load_model("classical")
+    used = {}
+    for beta in (0.0, 0.8):
+        model = dataclasses.replace(bundle, prior_correction=beta)
+        result = harmonize_melody(melody, key="A minor", harmonic_rhythm="beat", model=model)
+        used[beta] = {c.symbol for c in result.chords}
+    assert len(used[0.8]) > len(used[0.0])
