@@ -65,7 +65,8 @@ VOCABULARY_TONES = VocabularyArrays().tones  # (chords, 12) chord-tone indicator
 @dataclass(frozen=True, slots=True)
 class Weights:
     """Weights of the three factors (harmonic, voice leading, context); any non-negative
-    numbers with a positive sum."""
+    numbers with a positive sum.  Only their proportions matter: ``1,1,1`` and ``5,5,5`` decode
+    alike (the engine scales them to sum to 1, as the defaults do)."""
 
     harmonic: float = 0.5
     voice_leading: float = 0.3
@@ -73,8 +74,15 @@ class Weights:
 
     def __post_init__(self) -> None:
         values = (self.harmonic, self.voice_leading, self.contextual)
-        if any(not math.isfinite(v) or v < 0 for v in values) or sum(values) <= 0:
-            raise OptionError(f"Factor weights must be finite, >= 0 and not all 0. Got {values}.")
+        if any(not math.isfinite(v) or v < 0 for v in values) or not 0 < sum(values) < math.inf:
+            raise OptionError(f"Factor weights must be finite, >= 0, not all 0 and with a finite sum. Got {values}.")
+
+    def normalised(self) -> Weights:
+        """The same proportions, summing to 1 (the scale the temperature was calibrated at)."""
+        total = self.harmonic + self.voice_leading + self.contextual
+        if total == 1.0:
+            return self
+        return Weights(self.harmonic / total, self.voice_leading / total, self.contextual / total)
 
     @classmethod
     def parse(cls, text: str) -> Weights:
@@ -339,6 +347,7 @@ def harmonize_grid(
     tonal = estimate.key
     priorities = note_priorities(tonal, target_mask)
     mode = tonal.mode
+    reported, weights = weights, weights.normalised()
     features, strength = build_features(grid, mode, bundle.log_prior[mode])
     count, size = len(grid), len(VOCABULARY)
     fit = normalised_fit(bundle.score(features).reshape(count, size))
@@ -428,7 +437,7 @@ def harmonize_grid(
         key=estimate,
         style=bundle.style,
         harmonic_rhythm=grid.harmonic_rhythm,
-        weights=weights,
+        weights=reported,
         chords=tuple(results),
         overall_score=round(sum(c.score for c in results) / count, 4),
         confidence=round(sum(c.confidence for c in results) / count, 4),

@@ -192,3 +192,15 @@ def test_dividing_out_the_chord_prior_widens_the_chords_used():
         result = harmonize_melody(melody, key="A minor", harmonic_rhythm="beat", model=model)
         used[beta] = {c.symbol for c in result.chords}
     assert len(used[0.8]) > len(used[0.0])
+
+
+def test_only_the_proportions_of_the_weights_matter():
+    from harmonizer.engine import Weights
+
+    pattern = [3, 2, 1, 7, 1, 5, 6, 5, 4, 3, 2, 1]
+    plain = harmonize_degrees(pattern, "Bb", weights=Weights(0.6, 0.25, 0.15))
+    scaled = harmonize_degrees(pattern, "Bb", weights=Weights(6e200, 2.5e200, 1.5e200))
+    assert scaled.harmonization == plain.harmonization
+    assert scaled.confidence == pytest.approx(plain.confidence, abs=1e-4)
+    with pytest.raises(OptionError, match="finite sum"):
+        Weights(1e308, 1e308, 1e308)
