@@ -314,11 +314,17 @@ def test_out_of_range_options_are_refused_with_exit_2(options, words, song, tmp_
     assert snapshot(song) == before and os.listdir(tmp_path) == ["song.mid"]
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy says the weights overflow; we say it clearly
-def test_every_path_impossible_is_a_clear_refusal_not_an_arbitrary_answer(song, tmp_path, capsys):
+def test_overflowing_weights_are_refused_up_front_and_huge_ones_work(song, tmp_path, capsys):
+    # Weights whose sum overflows would make every path impossible: they are refused by name.
     assert main([str(song), "--weights", "1e308,1e308,1e308", "--json", "--no-write"]) == 2
-    _one_error_line(capsys, "every path is impossible")
+    _one_error_line(capsys, "weights", "finite sum")
     assert capsys.readouterr().out == ""
+    # Only proportions matter, so huge but finite weights decode like small ones.
+    assert main([str(song), "--weights", "5e300,3e300,2e300", "--json", "--no-write"]) == 0
+    huge = json.loads(capsys.readouterr().out)
+    assert main([str(song), "--json", "--no-write"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert [c["symbol"] for c in huge["chords"]] == [c["symbol"] for c in plain["chords"]]
 
 
 def test_the_decoder_refuses_nan_and_an_all_impossible_lattice():
