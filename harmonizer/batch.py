@@ -22,9 +22,11 @@ from typing import Any, TextIO
 
 from .errors import HarmonizerError, OptionError, OutputError
 
-__all__ = ["BatchOptions", "FileOutcome", "BatchSummary", "find_inputs", "run_batch", "MIDI_SUFFIXES"]
+__all__ = ["BatchOptions", "FileOutcome", "BatchSummary", "find_inputs", "run_batch", "MIDI_SUFFIXES",
+           "MUSICXML_SUFFIXES"]
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
+MUSICXML_SUFFIXES = (".musicxml", ".xml", ".mxl")
 OUTPUT_MARK = ".harmonized"
 
 
@@ -84,18 +86,23 @@ class BatchSummary:
 
 
 def find_inputs(folder: Path) -> list[Path]:
-    """Every MIDI file under ``folder`` (recursively, sorted), leaving out our own outputs."""
+    """Every MIDI and MusicXML file under ``folder`` (recursively, sorted), leaving out our
+    own outputs."""
     if not folder.is_dir():
         raise OptionError(f"{folder}: not a folder")
     return sorted(
         p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES and OUTPUT_MARK not in p.name
+        if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES + MUSICXML_SUFFIXES
+        and OUTPUT_MARK not in p.name
     )
 
 
 def output_for(source: Path, in_dir: Path, out_dir: Path) -> Path:
+    """``song.mid`` -> ``OUT/song.harmonized.mid``; a MusicXML file stays MusicXML (``.mxl``
+    and ``.xml`` inputs give ``.musicxml``, which notation programs open alike)."""
     relative = source.relative_to(in_dir)
-    return out_dir / relative.parent / f"{relative.stem}{OUTPUT_MARK}.mid"
+    suffix = ".musicxml" if source.suffix.lower() in MUSICXML_SUFFIXES else ".mid"
+    return out_dir / relative.parent / f"{relative.stem}{OUTPUT_MARK}{suffix}"
 
 
 def is_up_to_date(source: Path, target: Path) -> bool:

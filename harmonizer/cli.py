@@ -23,7 +23,7 @@ examples:
   harmonize-midi song.mid --target-degrees 1,4,5 --alternatives 5 --json
 
 batch: harmonize-midi batch IN_DIR [-o OUT_DIR] [--jobs N] ... (or harmonize-midi IN_DIR)
-  harmonizes every MIDI file under a folder; see harmonize-midi batch --help.
+  harmonizes every MIDI and MusicXML file under a folder; see harmonize-midi batch --help.
 
 exit codes: 0 done, 2 bad option, 3 bad input, 4 unsupported input, 5 output
 problem, 6 model problem, 8 some files of a batch failed, 70 internal error.
@@ -63,8 +63,8 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
 def build_batch_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harmonize-midi batch",
-        description="Harmonize every MIDI file under a folder (recursively). A failed file never "
-                    "stops the batch; files whose output is newer than the input are skipped, so "
+        description="Harmonize every MIDI and MusicXML file under a folder (recursively). A failed "
+                    "file never stops the batch; files whose output is newer than the input are skipped, so "
                     "an interrupted batch resumes where it stopped.",
     )
     parser.add_argument("input", help="the folder to harmonize")

@@ -84,3 +84,17 @@ def test_dask_local_cluster_with_two_workers(folder, tmp_path):
                             dask_client=client, progress=False)
     assert summary.counts == {"done": 3, "failed": 1}
     assert len(list((tmp_path / "out").rglob("*.harmonized.mid"))) == 3
+
+
+def test_musicxml_files_in_the_folder_are_harmonized_as_musicxml(tmp_path):
+    music21 = pytest.importorskip("music21")
+    source = tmp_path / "in"
+    source.mkdir()
+    chorale = music21.corpus.getWork("bach/bwv66.6")  # a compressed .mxl score
+    (source / "bwv66.mxl").write_bytes(chorale.read_bytes())
+    (source / "ode.mid").write_bytes((EXAMPLES / "ode_to_joy.mid").read_bytes())
+    summary = run_batch(source, tmp_path / "out", progress=False)
+    assert summary.counts == {"done": 2}
+    written = tmp_path / "out" / "bwv66.harmonized.musicxml"
+    assert written.read_text(encoding="utf-8").count("<harmony") >= 4
+    assert (tmp_path / "out" / "ode.harmonized.mid").exists()
