@@ -75,7 +75,8 @@ class Weights:
     def __post_init__(self) -> None:
         values = (self.harmonic, self.voice_leading, self.contextual)
         if any(not math.isfinite(v) or v < 0 for v in values) or not 0 < sum(values) < math.inf:
-            raise OptionError(f"Factor weights must be finite, >= 0, not all 0 and with a finite sum. Got {values}.")
+            raise OptionError(
+                f"Factor weights must be finite, >= 0, not all 0 and with a finite sum. Got {values}.")
 
     def normalised(self) -> Weights:
         """The same proportions, summing to 1 (the scale the temperature was calibrated at)."""
