@@ -37,7 +37,7 @@ import numpy as np
 from . import limits
 from .decoder import Lattice, k_best, posteriors
 from .errors import OptionError
-from .features import VocabularyArrays, build_features
+from .features import VOCABULARY_ARRAYS, build_features
 from .key_finding import KeyEstimate, estimate_key
 from .mask import OTHER_PRIORITY, TARGET_PRIORITY, check_mask
 from .melody import Melody
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 _FLOOR = 1e-9
-VOCABULARY_TONES = VocabularyArrays().tones  # (chords, 12) chord-tone indicator above the tonic
+VOCABULARY_TONES = VOCABULARY_ARRAYS.tones  # (chords, 12) chord-tone indicator above the tonic
 
 
 @dataclass(frozen=True, slots=True)

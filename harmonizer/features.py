@@ -17,7 +17,7 @@ from .slots import SlotGrid
 from .theory import Mode
 from .vocabulary import VOCABULARY, VocabularyChord
 
-__all__ = ["FEATURE_NAMES", "VocabularyArrays", "harmonic_strength", "build_features"]
+__all__ = ["FEATURE_NAMES", "VOCABULARY_ARRAYS", "VocabularyArrays", "harmonic_strength", "build_features"]
 
 _QUALITY_NAMES: tuple[str, ...] = tuple(sorted({c.quality for c in VOCABULARY}))
 
@@ -86,7 +86,8 @@ class VocabularyArrays:
         return block
 
 
-_ARRAYS = VocabularyArrays()
+#: The shipped vocabulary as arrays, built once per process.
+VOCABULARY_ARRAYS = _ARRAYS = VocabularyArrays()
 
 
 def harmonic_strength(grid: SlotGrid, arrays: VocabularyArrays = _ARRAYS) -> tuple[np.ndarray, np.ndarray]:
