@@ -63,7 +63,8 @@ class ModelBundle:
         if features.shape[0] == 0:
             return np.zeros(0)
         try:
-            outputs = self.session.run(None, {self.input_name: features.astype(np.float32)})  # type: ignore[attr-defined]
+            rows = np.ascontiguousarray(features, dtype=np.float32)  # no copy when already float32
+            outputs = self.session.run(None, {self.input_name: rows})  # type: ignore[attr-defined]
             probabilities = np.asarray(outputs[1] if len(outputs) > 1 else outputs[0], dtype=float)
         except Exception as error:  # onnxruntime raises its own untyped errors
             raise ModelError(f"{self.path}: the model cannot score the features "
