@@ -137,7 +137,7 @@ def _viterbi(lattice: Lattice) -> Path:
 
 
 #: Above this many chords left in any slot, the dense numpy list Viterbi is faster than the
-#: pure-Python one over the survivors (measured on 44-chord lattices).
+#: pure-Python one over the survivors (measured on lattices of the 46-chord vocabulary).
 _SPARSE_LIMIT = 6
 
 

@@ -45,6 +45,9 @@ _ENTRIES: tuple[tuple[int, str], ...] = (
     (1, "maj"), (8, "dom7"),
     # suspensions
     (0, "sus4"), (7, "sus4"), (7, "dom7sus4"),
+    # the blues' and the jazz ii-V's sevenths: IV7 (dominant seventh on IV) and v7 (minor
+    # seventh on V), in the lead sheets and solos that the jazz and blues models learn from
+    (5, "dom7"), (7, "min7"),
 )
 
 

@@ -89,3 +89,18 @@ def test_meter_bars_follow_time_signature_changes_in_time_order():
     assert [(b.number, b.onset, b.length) for b in bars] == [
         (1, 0.0, 4.0), (2, 4.0, 2.0), (3, 6.0, 3.0), (4, 9.0, 3.0)]
     assert [b.time_signature.numerator for b in bars] == [4, 4, 3, 3]
+
+
+def test_the_blues_sevenths_are_in_the_vocabulary_with_their_names():
+    from harmonizer.theory import parse_key
+    from harmonizer.vocabulary import VOCABULARY, chord_index, map_to_vocabulary
+
+    four_seven, five_minor_seven = chord_index(5, "dom7"), chord_index(7, "min7")
+    assert four_seven is not None and five_minor_seven is not None
+    assert VOCABULARY[four_seven].numeral("major") == "IV7"
+    assert VOCABULARY[four_seven].symbol(parse_key("F")) == "Bb7"
+    assert VOCABULARY[five_minor_seven].numeral("minor") == "v7"
+    assert VOCABULARY[five_minor_seven].symbol(parse_key("C minor")) == "Gm7"
+    # a Bb7 in F is read as IV7 now, not reduced to its triad
+    assert map_to_vocabulary(5, "dom7") == four_seven
+    assert len({(c.root, c.quality) for c in VOCABULARY}) == len(VOCABULARY)

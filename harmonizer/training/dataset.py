@@ -23,7 +23,7 @@ from ..vocabulary import VOCABULARY, map_to_vocabulary
 from .corpora import HarmonizedSong
 
 __all__ = ["SongSlots", "prepare_song", "split_of", "melody_fingerprint", "ContextTables",
-           "count_context", "build_rows"]
+           "count_context", "count_sequences", "build_rows"]
 
 SPLITS = ("train", "validation", "test")
 
@@ -112,21 +112,26 @@ class ContextTables:
 
 def count_context(songs: Iterable[SongSlots], smoothing: float = 0.1,
                   prior_strength: float = 5.0) -> ContextTables:
-    """Unigram, bigram, start and end statistics per mode.
+    """Unigram, bigram, start and end statistics per mode of the songs' slot labels.
 
     Transitions are smoothed towards the unigram (``prior_strength`` pseudo
     counts spread by chord frequency) so that a chord pair never seen still
     has a small, sensible probability.
     """
+    return count_sequences(((song.mode, song.labels) for song in songs), smoothing, prior_strength)
+
+
+def count_sequences(sequences: Iterable[tuple[Mode, Sequence[int | None]]], smoothing: float = 0.1,
+                    prior_strength: float = 5.0) -> ContextTables:
+    """:func:`count_context` of bare label sequences, one ``(mode, labels)`` per song: the same
+    tables for anything that reads as chords per slot (a song's human chords, a blues form)."""
     size = len(VOCABULARY)
     tables = ContextTables()
     unigram = {m: np.full(size, smoothing) for m in ("major", "minor")}
     bigram = {m: np.zeros((size, size)) for m in ("major", "minor")}
     start = {m: np.full(size, smoothing) for m in ("major", "minor")}
     end = {m: np.full(size, smoothing) for m in ("major", "minor")}
-    for song in songs:
-        mode = song.mode
-        labels = song.labels
+    for mode, labels in sequences:
         known = [label for label in labels if label is not None]
         for label in known:
             unigram[mode][label] += 1
@@ -144,7 +149,7 @@ def count_context(songs: Iterable[SongSlots], smoothing: float = 0.1,
         tables.start[mode] = np.log(start[mode] / start[mode].sum())
         # P(end | chord): how often a song's last chord is this one, per occurrence of it
         tables.end[mode] = np.log(np.clip(end[mode] / unigram[mode], 1e-4, 1.0))
-        tables.counts[mode] = int(unigram[mode].sum() - smoothing * size)
+        tables.counts[mode] = round(unigram[mode].sum() - smoothing * size)  # round: float sums
     return tables
 
 
