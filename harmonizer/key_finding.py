@@ -114,7 +114,7 @@ def key_from_histogram(
     scores = np.full(24, -1.0)
     if histogram.sum() > 0 and histogram.std() > 0:
         for m, mode in enumerate(("major", "minor")):
-            template = np.asarray(PROFILES[profile][mode])  # type: ignore[index]
+            template: np.ndarray = np.asarray(PROFILES[profile][mode], dtype=float)  # type: ignore[index]
             for tonic in range(12):
                 rotated = np.roll(template, tonic)
                 scores[m * 12 + tonic] = float(np.corrcoef(histogram, rotated)[0, 1])

@@ -12,7 +12,7 @@ import os
 import re
 import warnings
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -292,7 +292,7 @@ def _meter_from(time_signatures: dict[int, tuple[int, int]], tpb: int) -> Meter:
     return Meter(tuple(merged), pickup)
 
 
-def rank_melody_candidates(parts: dict[tuple[int, int], Sequence[Note]],
+def rank_melody_candidates(parts: Mapping[tuple[int, int], Sequence[Note]],
                            track_names: dict[int, str] | None = None) -> list[MelodyCandidate]:
     """Rank every non-drum (track, channel) part by how much it looks like a melody.
 

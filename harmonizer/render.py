@@ -24,8 +24,7 @@ def _spelled(midi_pitch: int, scale_names: dict[int, str], flats: bool) -> Any:
     if name is None:
         result = pitch.Pitch(midi=midi_pitch)
         if flats and result.accidental is not None and result.accidental.alter > 0:
-            result = result.getEnharmonic()
-        return result
+            return result.getEnharmonic() or result
     for octave in range(-1, 10):  # B#3 is MIDI 60: find the octave that gives this pitch
         candidate = pitch.Pitch(name, octave=octave)
         if candidate.midi == midi_pitch:

@@ -195,7 +195,7 @@ def make_slots(
     melody: Melody,
     key: Key,
     harmonic_rhythm: str = "auto",
-    priorities: Sequence[float] | None = None,
+    priorities: Sequence[float] | np.ndarray | None = None,
 ) -> SlotGrid:
     """Cut ``melody`` into harmonic slots in ``key``.
 

@@ -297,7 +297,7 @@ class NotebookHarmonizer:
         for i, degree in enumerate(pattern):
             position = i / max(1, len(pattern) - 1)  # training used i / len(pattern)
             previous = progression[-1] if progression else None
-            candidates = []
+            candidates: list[dict[str, Any]] = []
             for chord in table.get(degree, UNKNOWN_DEGREE_CANDIDATES):
                 strength = harmonization_strength(degree, chord, is_minor)
                 movement = voice_leading(previous, chord)

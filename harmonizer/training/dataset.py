@@ -97,7 +97,7 @@ class ContextTables:
     end: dict[str, np.ndarray] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
-    def as_card(self) -> dict[str, dict[str, list]]:
+    def as_card(self) -> dict[str, dict[str, list | int]]:
         return {
             mode: {
                 "log_prior": np.round(self.unigram[mode], 5).tolist(),

@@ -445,7 +445,7 @@ def _prior_baseline(songs: Sequence[SongSlots], tables: ContextTables) -> float:
 def _params(model: object) -> dict:
     steps = getattr(model, "steps", None)
     final = steps[-1][1] if steps else model
-    return {k: v for k, v in final.get_params().items()  # type: ignore[attr-defined]
+    return {k: v for k, v in final.get_params().items()  # type: ignore[attr-defined,union-attr]
             if isinstance(v, (int, float, str, bool, tuple, type(None)))}
 
 
