@@ -49,7 +49,8 @@ MuseScore {
     //4.4 thumbnailName: "harmonize.png"
     //4.4 categoryCode: "composing-arranging-tools"
 
-    // setting: "classical" (Bach chorales) or "folk" (Nottingham folk tunes)
+    // setting: "classical" (Bach chorales), "folk" (Nottingham folk tunes), "pop" (POP909),
+    // "jazz" (OpenEWLD lead sheets) or "blues" (jazz with the 12-bar blues forms)
     property string harmonizerStyle: "classical"
     // setting: how often chords may change: "auto", "bar", "half" or "beat"
     property string harmonicRhythm: "auto"
