@@ -97,12 +97,24 @@ def find_inputs(folder: Path) -> list[Path]:
     )
 
 
-def output_for(source: Path, in_dir: Path, out_dir: Path) -> Path:
+def output_for(source: Path, in_dir: Path, out_dir: Path, *, keep_suffix: bool = False) -> Path:
     """``song.mid`` -> ``OUT/song.harmonized.mid``; a MusicXML file stays MusicXML (``.mxl``
-    and ``.xml`` inputs give ``.musicxml``, which notation programs open alike)."""
+    and ``.xml`` inputs give ``.musicxml``, which notation programs open alike).
+    ``keep_suffix`` names the input's own suffix too (``song-xml.harmonized.musicxml``), for
+    inputs that would otherwise share an output (``song.xml`` beside ``song.mxl``)."""
     relative = source.relative_to(in_dir)
     suffix = ".musicxml" if source.suffix.lower() in MUSICXML_SUFFIXES else ".mid"
-    return out_dir / relative.parent / f"{relative.stem}{OUTPUT_MARK}{suffix}"
+    stem = f"{relative.stem}-{source.suffix.lstrip('.').lower()}" if keep_suffix else relative.stem
+    return out_dir / relative.parent / f"{stem}{OUTPUT_MARK}{suffix}"
+
+
+def _targets(inputs: list[Path], in_dir: Path, out_dir: Path) -> list[Path]:
+    """The output of each input; inputs that would share one (``a.mid`` and ``a.midi``) each
+    keep their suffix in the name instead, so no output overwrites another."""
+    plain = [output_for(source, in_dir, out_dir) for source in inputs]
+    shared = {target for target, count in Counter(plain).items() if count > 1}
+    return [output_for(source, in_dir, out_dir, keep_suffix=True) if target in shared else target
+            for source, target in zip(inputs, plain)]
 
 
 def is_up_to_date(source: Path, target: Path) -> bool:
@@ -238,8 +250,7 @@ def run_batch(
     started = time.perf_counter()
     outcomes: list[FileOutcome] = []
     pending: list[tuple[str, str]] = []
-    for source in inputs:
-        target = output_for(source, source_dir, target_dir)
+    for source, target in zip(inputs, _targets(inputs, source_dir, target_dir)):
         if not options.force and is_up_to_date(source, target):
             outcomes.append(FileOutcome(str(source), str(target), "skipped"))
         else:

@@ -98,3 +98,14 @@ def test_musicxml_files_in_the_folder_are_harmonized_as_musicxml(tmp_path):
     written = tmp_path / "out" / "bwv66.harmonized.musicxml"
     assert written.read_text(encoding="utf-8").count("<harmony") >= 4
     assert (tmp_path / "out" / "ode.harmonized.mid").exists()
+
+
+def test_inputs_that_would_share_an_output_keep_their_suffix(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    for name in ("tune.mid", "tune.midi", "other.mid"):
+        (source / name).write_bytes((EXAMPLES / "ode_to_joy.mid").read_bytes())
+    summary = run_batch(source, tmp_path / "out", progress=False)
+    assert summary.counts == {"done": 3}
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.mid"))
+    assert written == ["other.harmonized.mid", "tune-mid.harmonized.mid", "tune-midi.harmonized.mid"]
