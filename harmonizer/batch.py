@@ -225,7 +225,8 @@ def run_batch(
     dask_client: Any = None,
     on_outcome: Callable[[FileOutcome], None] | None = None,
 ) -> BatchSummary:
-    """Harmonize every MIDI file under ``in_dir`` into ``out_dir`` (default: beside each input).
+    """Harmonize every MIDI and MusicXML file under ``in_dir`` into ``out_dir`` (default: beside
+    each input).
 
     ``jobs`` worker processes, or a Dask cluster: ``dask_scheduler`` is its
     address (``tcp://host:8786``) or ``dask_client`` an existing client.
