@@ -109,12 +109,27 @@ def output_for(source: Path, in_dir: Path, out_dir: Path, *, keep_suffix: bool =
 
 
 def _targets(inputs: list[Path], in_dir: Path, out_dir: Path) -> list[Path]:
-    """The output of each input; inputs that would share one (``a.mid`` and ``a.midi``) each
-    keep their suffix in the name instead, so no output overwrites another."""
+    """The output of each input, no two the same (compared without case, as on macOS and
+    Windows): inputs that would share one (``a.mid`` and ``a.midi``) keep their suffix in the
+    name instead, with a number added if even that is taken."""
+    def folded(path: Path) -> str:
+        return str(path).casefold()
+
     plain = [output_for(source, in_dir, out_dir) for source in inputs]
-    shared = {target for target, count in Counter(plain).items() if count > 1}
-    return [output_for(source, in_dir, out_dir, keep_suffix=True) if target in shared else target
-            for source, target in zip(inputs, plain)]
+    counts = Counter(folded(target) for target in plain)
+    taken = {folded(target) for target in plain if counts[folded(target)] == 1}
+    targets: list[Path] = []
+    for source, target in zip(inputs, plain):
+        if counts[folded(target)] > 1:
+            renamed = output_for(source, in_dir, out_dir, keep_suffix=True)
+            candidate, number = renamed, 2
+            while folded(candidate) in taken:
+                candidate = renamed.with_name(renamed.name.replace(OUTPUT_MARK, f"-{number}{OUTPUT_MARK}", 1))
+                number += 1
+            taken.add(folded(candidate))
+            target = candidate
+        targets.append(target)
+    return targets
 
 
 def is_up_to_date(source: Path, target: Path) -> bool:

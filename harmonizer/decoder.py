@@ -37,12 +37,17 @@ _TRUSTED: dict[int, np.ndarray] = {}
 _SCALED: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float]] = {}
 
 
+def _frozen(values: np.ndarray) -> bool:
+    """Read-only and owning its data: a read-only view of a writeable array can still change."""
+    return not values.flags.writeable and values.base is None
+
+
 def _trusted(values: np.ndarray) -> bool:
-    return not values.flags.writeable and _TRUSTED.get(id(values)) is values
+    return _frozen(values) and _TRUSTED.get(id(values)) is values
 
 
 def _trust(values: np.ndarray) -> None:
-    if not values.flags.writeable:
+    if _frozen(values):
         if len(_TRUSTED) >= _CACHE_LIMIT:
             _TRUSTED.clear()
         _TRUSTED[id(values)] = values
@@ -142,9 +147,16 @@ _SPARSE_LIMIT = 6
 
 
 def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
-    """Per slot, the chords that can be on one of the ``k`` best paths (None: too many)."""
+    """Per slot, the chords that can be on one of the ``k`` best paths (None: too many, or
+    scores too large to bound the rounding of)."""
     emission, transition = lattice.emission, lattice.transition
     slots, chords = emission.shape
+    # Max-marginals are sums in another order than path scores: allow for their rounding, which
+    # scales with the largest terms summed (huge scores of opposite sign can cancel).
+    magnitude = slots * (_largest(emission) + _largest(transition)) + _largest(lattice.start) \
+        + _largest(lattice.end)
+    if not magnitude < 1e300:
+        return None
     forward = np.empty_like(emission)
     forward[0] = lattice.start + emission[0]
     for t in range(1, slots):
@@ -161,8 +173,7 @@ def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
     else:
         bound = -np.inf
     if np.isfinite(bound):
-        # Max-marginals are sums in another order than path scores: allow for rounding.
-        keep = marginal >= bound - 1e-9 * (1.0 + abs(bound))
+        keep = marginal >= bound - 1e-9 * (1.0 + magnitude)
     else:
         keep = np.isfinite(marginal)
     counts = keep.sum(axis=1)
@@ -172,6 +183,11 @@ def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
     for t, c in zip(*np.nonzero(keep)):
         survivors[t].append(int(c))
     return survivors
+
+
+def _largest(values: np.ndarray) -> float:
+    """The largest finite magnitude among ``values`` (0 if none is finite)."""
+    return float(np.abs(np.where(np.isfinite(values), values, 0.0)).max(initial=0.0))
 
 
 def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list[Path]:
@@ -218,7 +234,7 @@ def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list
     finals.sort(key=lambda entry: -entry[0])
     paths: list[Path] = []
     for score, j, rank in finals[:k]:
-        if not score > -np.inf:
+        if not np.isfinite(score):  # as the dense search: -inf is impossible, +inf an overflow
             break
         sequence = []
         for t in range(slots - 1, -1, -1):
@@ -299,7 +315,7 @@ def posteriors(lattice: Lattice, temperature: float = 1.0) -> tuple[np.ndarray, 
         return np.exp((values - peak) / temperature), peak / temperature
 
     def scaled_once(values: np.ndarray) -> tuple[np.ndarray, float]:
-        if values.flags.writeable:
+        if not _frozen(values):
             exponent, peak = scaled(values)
             return exponent, float(peak)
         key = (id(values), temperature)

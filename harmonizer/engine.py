@@ -261,21 +261,27 @@ _CHAINS: dict[tuple[int, str, Weights], tuple[ModelBundle, np.ndarray, np.ndarra
 def _chain(bundle: ModelBundle, mode: str, weights: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The weighted transition, start and end scores, built once per (model, mode, weights).
 
-    They are the same for every melody, so they are cached and marked read-only, which also
-    lets the decoder check and exponentiate them once (see ``decoder._trusted``).
+    They are the same for every melody, so for a loaded model (whose tables are read-only) they
+    are cached and marked read-only, which also lets the decoder check and exponentiate them
+    once (see ``decoder._trusted``).  A bundle with writeable tables (one being trained) may
+    change them between calls, so its chain is built afresh every time.
     """
+    tables = (bundle.transition[mode], bundle.start[mode], bundle.end[mode])
+    frozen = all(not t.flags.writeable and t.base is None for t in tables)
     key = (id(bundle), mode, weights)
-    entry = _CHAINS.get(key)
+    entry = _CHAINS.get(key) if frozen else None
     if entry is None or entry[0] is not bundle:  # a new bundle may reuse a freed one's id
         arrays = (
             -weights.voice_leading * voice_leading_matrix() / VOICE_LEADING_SCALE
-            + weights.contextual * bundle.transition[mode],
-            weights.contextual * bundle.start[mode],
-            weights.contextual * bundle.end[mode],
+            + weights.contextual * tables[0],
+            weights.contextual * tables[1],
+            weights.contextual * tables[2],
         )
+        if not frozen:
+            return arrays
         for array in arrays:
             array.setflags(write=False)
-        if len(_CHAINS) >= 64:
+        if len(_CHAINS) >= 16:
             _CHAINS.clear()
         entry = _CHAINS[key] = (bundle, *arrays)
     return entry[1], entry[2], entry[3]

@@ -65,24 +65,19 @@ class VocabularyArrays:
         for pc in range(12):
             self.onset_columns[pc, np.arange(size), (pc - self.roots) % 12] = 1.0
         self.onset_columns[12, :, 12] = 1.0
-        self._static: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._static: dict[str, np.ndarray] = {}
 
-    def static_columns(self, mode: Mode, log_prior: np.ndarray) -> np.ndarray:
-        """The columns that depend only on the chord, the mode and the prior: root and quality
-        one-hots, the mode flag and the log prior, as (chords, columns); cached for read-only
-        priors (a loaded model's)."""
-        key = (mode, id(log_prior))
-        entry = self._static.get(key)
-        if entry is not None and entry[0] is log_prior:
-            return entry[1]
-        block = np.hstack([
-            self.root_onehot, self.quality_onehot,
-            np.full((self.size, 1), 1.0 if mode == "minor" else 0.0),
-        ]).astype(np.float32)
-        if not log_prior.flags.writeable:
-            if len(self._static) >= 64:
-                self._static.clear()
-            self._static[key] = (log_prior, block)
+    def static_columns(self, mode: Mode) -> np.ndarray:
+        """The columns that depend only on the chord and the mode: root and quality one-hots
+        and the mode flag, as (chords, columns), built once per mode."""
+        block = self._static.get(mode)
+        if block is None:
+            block = np.hstack([
+                self.root_onehot, self.quality_onehot,
+                np.full((self.size, 1), 1.0 if mode == "minor" else 0.0),
+            ]).astype(np.float32)
+            block.setflags(write=False)
+            self._static[mode] = block
         return block
 
 
@@ -128,7 +123,7 @@ def build_features(
     column += 13
     features[:, :, column:column + 12] = profiles[:, None, :]
     column += 12
-    static = arrays.static_columns(mode, log_prior)
+    static = arrays.static_columns(mode)
     features[:, :, column:column + static.shape[1]] = static
     column += static.shape[1]
     features[:, :, column] = strength

@@ -87,16 +87,16 @@ class Meter:
     pickup: float = 0.0
 
     def __post_init__(self) -> None:
+        if any(b.onset < a.onset for a, b in zip(self.time_signatures, self.time_signatures[1:])):
+            # Lookups walk the map in time order; a stable sort keeps the later of two equal onsets last.
+            ordered = tuple(sorted(self.time_signatures, key=lambda ts: ts.onset))
+            object.__setattr__(self, "time_signatures", ordered)
         if not self.time_signatures or self.time_signatures[0].onset > _EPS:
             first = self.time_signatures[0] if self.time_signatures else TimeSignature(0.0, 4, 4)
             sigs = (TimeSignature(0.0, first.numerator, first.denominator),) + tuple(
                 self.time_signatures
             )
             object.__setattr__(self, "time_signatures", sigs)
-        if any(b.onset < a.onset for a, b in zip(self.time_signatures, self.time_signatures[1:])):
-            # Lookups walk the map in time order; a stable sort keeps the later of two equal onsets last.
-            ordered = tuple(sorted(self.time_signatures, key=lambda ts: ts.onset))
-            object.__setattr__(self, "time_signatures", ordered)
 
     def time_signature_at(self, beat: float) -> TimeSignature:
         onsets = [ts.onset for ts in self.time_signatures]

@@ -303,6 +303,8 @@ def whole_bar_slots(pitches: Sequence[int], key: Key) -> SlotGrid:
     count = len(pitches)
     if not count:
         raise InputError("degree pattern: no notes to harmonize")
+    if count > limits.MAX_SLOTS:
+        raise InputError(f"degree pattern: {count} harmonic slots; the limit is {limits.MAX_SLOTS}")
     names = _degree_names(key)
     profiles = np.zeros((count, 12))
     classes = [(pitch - key.tonic) % 12 for pitch in pitches]

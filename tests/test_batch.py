@@ -109,3 +109,14 @@ def test_inputs_that_would_share_an_output_keep_their_suffix(tmp_path):
     assert summary.counts == {"done": 3}
     written = sorted(p.name for p in (tmp_path / "out").glob("*.mid"))
     assert written == ["other.harmonized.mid", "tune-mid.harmonized.mid", "tune-midi.harmonized.mid"]
+
+
+def test_no_two_outputs_collide_even_when_renamed(tmp_path):
+    from harmonizer.batch import _targets
+
+    names = ["a.mid", "a.MID", "b.xml", "b.mxl", "b-xml.musicxml", "c.mid", "c.midi", "c-mid.kar"]
+    inputs = [tmp_path / name for name in names]
+    targets = _targets(inputs, tmp_path, tmp_path / "out")
+    assert len({str(t).casefold() for t in targets}) == len(names)
+    assert targets[names.index("b-xml.musicxml")].name == "b-xml.harmonized.musicxml"
+    assert targets[names.index("c-mid.kar")].name == "c-mid.harmonized.mid"

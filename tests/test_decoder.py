@@ -106,3 +106,25 @@ def test_read_only_chain_scores_are_checked_once_and_still_checked():
     broken.setflags(write=False)
     with pytest.raises(ValueError, match="NaN"):
         Lattice(lattice.emission, broken, lattice.start, lattice.end)
+
+
+def test_pruning_stays_exact_when_huge_scores_cancel():
+    lattice = Lattice(np.array([[1e8, 1e8], [-1e8 + 0.2, -1e8 + 0.1]]), np.array([[0.2, 0.2], [0.1, 0.2]]),
+                      np.array([0.2, 0.2]), np.array([0.1, 0.2]))
+    from harmonizer.decoder import _dense_k_best
+
+    assert [p.chords for p in k_best(lattice, 2)] == [p.chords for p in _dense_k_best(lattice, 2)]
+
+
+def test_a_read_only_view_of_a_changing_array_is_not_cached():
+    lattice = _random_lattice(8)
+    base = lattice.transition.copy()
+    view = base.view()
+    view.setflags(write=False)
+    before, _ = posteriors(Lattice(lattice.emission, view, lattice.start, lattice.end))
+    base[:, 0] -= 50.0  # the view changes with its base
+    after, _ = posteriors(Lattice(lattice.emission, view, lattice.start, lattice.end))
+    assert after[1:, 0].max() < before[1:, 0].max()
+    base[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        Lattice(lattice.emission, view, lattice.start, lattice.end)

@@ -204,3 +204,28 @@ def test_only_the_proportions_of_the_weights_matter():
     assert scaled.confidence == pytest.approx(plain.confidence, abs=1e-4)
     with pytest.raises(OptionError, match="finite sum"):
         Weights(1e308, 1e308, 1e308)
+
+
+def test_degree_patterns_respect_the_slot_limit(monkeypatch):
+    from harmonizer import limits
+    from harmonizer.errors import InputError
+
+    monkeypatch.setattr(limits, "MAX_SLOTS", 5)
+    with pytest.raises(InputError, match="the limit is 5"):
+        harmonize_degrees([1, 2, 3, 4, 5, 6, 7, 1])
+
+
+def test_a_model_with_writeable_tables_is_never_served_a_stale_chain():
+    import dataclasses
+
+    from harmonizer.engine import Weights, _chain
+    from harmonizer.scorer import load_model
+
+    shipped = load_model("folk")
+    training = dataclasses.replace(shipped, transition={m: t.copy() for m, t in shipped.transition.items()})
+    first = _chain(training, "major", Weights())[0].copy()
+    training.transition["major"][0, :] -= 5.0  # a trainer changing its tables in place
+    second = _chain(training, "major", Weights())[0]
+    assert np.allclose(second[0] - first[0], -5.0 * Weights().contextual)
+    # a loaded model's read-only tables are cached: the same arrays come back
+    assert _chain(shipped, "major", Weights())[0] is _chain(shipped, "major", Weights())[0]

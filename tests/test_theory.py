@@ -104,3 +104,10 @@ def test_the_blues_sevenths_are_in_the_vocabulary_with_their_names():
     # a Bb7 in F is read as IV7 now, not reduced to its triad
     assert map_to_vocabulary(5, "dom7") == four_seven
     assert len({(c.root, c.quality) for c in VOCABULARY}) == len(VOCABULARY)
+
+
+def test_an_unsorted_meter_gets_no_phantom_signature():
+    from harmonizer.melody import Meter, TimeSignature
+
+    meter = Meter((TimeSignature(4.0, 3, 4), TimeSignature(0.0, 4, 4)))
+    assert [(ts.onset, ts.numerator) for ts in meter.time_signatures] == [(0.0, 4), (4.0, 3)]
