@@ -35,6 +35,7 @@ __all__ = ["Lattice", "Path", "viterbi", "k_best", "posteriors"]
 _CACHE_LIMIT = 256
 _TRUSTED: dict[int, np.ndarray] = {}
 _SCALED: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float]] = {}
+_LARGEST: dict[int, tuple[np.ndarray, float]] = {}
 
 
 def _frozen(values: np.ndarray) -> bool:
@@ -186,8 +187,17 @@ def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
 
 
 def _largest(values: np.ndarray) -> float:
-    """The largest finite magnitude among ``values`` (0 if none is finite)."""
-    return float(np.abs(np.where(np.isfinite(values), values, 0.0)).max(initial=0.0))
+    """The largest finite magnitude among ``values`` (0 if none is finite); remembered for
+    frozen arrays (the engine's chain scores)."""
+    entry = _LARGEST.get(id(values))
+    if entry is not None and entry[0] is values:
+        return entry[1]
+    largest = float(np.abs(np.where(np.isfinite(values), values, 0.0)).max(initial=0.0))
+    if _frozen(values):
+        if len(_LARGEST) >= _CACHE_LIMIT:
+            _LARGEST.clear()
+        _LARGEST[id(values)] = (values, largest)
+    return largest
 
 
 def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list[Path]:
