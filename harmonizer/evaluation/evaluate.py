@@ -5,8 +5,11 @@
 seed and slot cutting as training: :func:`harmonizer.training.dataset.split_of`,
 :func:`~harmonizer.training.dataset.prepare_song`) and harmonizes each test melody with
 
-* ``ours``: the full engine with the style's shipped model, finding the key itself (the
-  headline row), and ``ours_given_key``: the same with the corpus key;
+* ``ours``: the full engine with the style's shipped model, finding the key itself as the
+  command line does (from the melody, with the source file's key signature as evidence where
+  the file writes one: the chorales' MusicXML, the Nottingham ABC, the OpenEWLD lead sheets;
+  POP909 and WJD write none) (the headline row), and ``ours_given_key``: the same with the
+  corpus key;
 * ``hmm``: a bigram HMM (:class:`~harmonizer.evaluation.baselines.BigramHMM`) whose
   transitions are counted on the **train** split of the same corpora;
 * ``notebook``: the original notebook's algorithm
@@ -115,8 +118,11 @@ def _run_song(prepared: SongSlots, bundle: Any, hmm: BigramHMM, notebook: Notebo
     rhythm = grid.harmonic_rhythm
     outputs: dict[str, list[TimedChord | None]] = {}
     for name, key in (("ours", None), ("ours_given_key", song.key)):
-        result = harmonize_melody(song.melody, key=key, style=bundle.style, harmonic_rhythm=rhythm,
-                                  alternatives=1, model=bundle)
+        # Key found as the command line finds it: from the melody, with the file's own key
+        # signature (where the source writes one) as evidence.
+        result = harmonize_melody(song.melody, key=key, key_signature=song.key_signature,
+                                  style=bundle.style, harmonic_rhythm=rhythm, alternatives=1,
+                                  model=bundle)
         if len(result.chords) != len(grid):
             raise ValueError(f"{song.song_id}: the engine cut {len(result.chords)} slots, "
                              f"training {len(grid)}")
@@ -124,7 +130,7 @@ def _run_song(prepared: SongSlots, bundle: Any, hmm: BigramHMM, notebook: Notebo
     if baseline_key == "given":
         key, baseline_grid = song.key, grid
     else:
-        key = estimate_key(song.melody.notes).key
+        key = estimate_key(song.melody.notes, song.key_signature).key
         baseline_grid = make_slots(song.melody, key, rhythm)
     outputs["hmm"] = list(hmm.harmonize(baseline_grid, key))
     outputs["notebook"] = list(notebook.harmonize(song.melody, baseline_grid, key))

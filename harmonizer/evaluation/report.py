@@ -56,7 +56,9 @@ def markdown_tables(results: dict[str, Any]) -> str:
     lines += ["", "## Agreement with the human chords, per slot", "",
               "Over labelled slots (the human chord maps into the vocabulary); the human chord is the one "
               "sounding longest in the slot. Exact: root and quality; triad: root and triad class "
-              "(7ths reduced).", "",
+              "(7ths reduced). *Key found*: the engine finds the key as the command line does, from "
+              "the melody with the source file's key signature as evidence where the file writes one "
+              "(chorale MusicXML, ABC, lead sheets; not POP909 or WJD).", "",
               "| corpus | system | slots | exact | same root | same root and triad |",
               "|---|---|---|---|---|---|"]
     for name, entry in corpora.items():

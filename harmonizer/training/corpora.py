@@ -58,6 +58,9 @@ class HarmonizedSong:
 
     ``chords`` are sorted, do not overlap and run from the first chord to the
     end of the music; times are quarter-note beats, as in ``melody``.
+    ``key_signature`` is the key signature the source file writes (as the major key it
+    stands for), or ``None`` when it writes none: the evidence the command line gives key
+    finding when it reads such a file.
     """
 
     song_id: str
@@ -65,6 +68,7 @@ class HarmonizedSong:
     melody: Melody
     key: Key
     chords: tuple[ChordLabel, ...]
+    key_signature: Key | None = None
 
 
 @dataclass
@@ -261,8 +265,17 @@ def _read_chorale(chorale: Path, song_id: str, stats: LoadStats) -> HarmonizedSo
         for start, local_key in zip(starts, local_keys, strict=True)
     ]
     return HarmonizedSong(
-        song_id, "bach", melody, local_keys[0], _chords_until(starts, score_end, stats)
+        song_id, "bach", melody, local_keys[0], _chords_until(starts, score_end, stats),
+        key_signature=_score_key_signature(soprano),
     )
+
+
+def _score_key_signature(part: Any) -> Key | None:
+    """The first key signature a music21 part writes, as the major key it stands for."""
+    signatures = list(part.flatten().getElementsByClass("KeySignature"))
+    if not signatures:
+        return None
+    return Key.from_tonic(7 * int(signatures[0].sharps), "major")
 
 
 def _soprano(score: Any, stats: LoadStats) -> Any:
@@ -898,7 +911,9 @@ def _tune_to_song(
         starts.append(_ChordStart(float(onset), root, quality, bass, text))
     if not starts:
         raise _Skip("no chord symbol we can read")
-    return HarmonizedSong(song_id, corpus, melody, key, _chords_until(starts, float(end), stats))
+    # An ABC tune's K: field is its key signature (and names its mode).
+    return HarmonizedSong(song_id, corpus, melody, key, _chords_until(starts, float(end), stats),
+                          key_signature=key)
 
 
 def _abc_meter(state: _AbcState, end: Fraction, stats: LoadStats) -> Meter:

@@ -313,7 +313,8 @@ def read_lead_sheet(path: str | Path, song_id: str | None = None,
     if not any(chord.root is not None for chord in chords):
         raise _Skip("no chord symbol we can read under the melody")
     key = _lead_sheet_key(melody, chords, score_song.key_signature, stats)
-    return HarmonizedSong(song_id, "openewld", melody, key, chords)
+    return HarmonizedSong(song_id, "openewld", melody, key, chords,
+                          key_signature=score_song.key_signature)
 
 
 def _lead_sheet_key(melody: Any, chords: tuple[ChordLabel, ...], signature: Key | None,

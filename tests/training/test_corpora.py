@@ -318,3 +318,15 @@ def test_loaders_reject_missing_folders(tmp_path: Path) -> None:
 def test_negative_limit_is_an_option_error(tmp_path: Path) -> None:
     with pytest.raises(OptionError, match="'limit'"):
         load_nottingham(tmp_path, limit=-1)
+
+
+@needs_chorales
+def test_a_chorale_carries_its_scores_key_signature() -> None:
+    (song,) = load_chorale("001")
+    assert song.key_signature is not None and song.key_signature.name == "G major"  # one sharp
+
+
+@needs_nottingham
+def test_an_abc_tune_carries_its_key_field_as_key_signature(jigs: dict[str, HarmonizedSong]) -> None:
+    song = jigs["nottingham/jigs.abc#2 Abacus"]
+    assert song.key_signature == song.key
