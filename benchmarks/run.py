@@ -272,6 +272,33 @@ def scaling(repeats: int) -> None:
     emit()
 
 
+def decoder(repeats: int) -> None:
+    from harmonizer.decoder import _dense_k_best, k_best
+    from harmonizer.engine import Weights, build_lattice, normalised_fit
+    from harmonizer.features import build_features
+    from harmonizer.scorer import load_model
+    from harmonizer.slots import make_slots
+    from harmonizer.theory import parse_key
+
+    emit("## 3. Decoder: the 3 best progressions, pruned search vs the dense list Viterbi")
+    emit()
+    bundle, key = load_model("classical"), parse_key("C major")
+    rows = []
+    for size in (8, 32, 512):
+        grid = make_slots(random_walk_melody(size), key)
+        features, _ = build_features(grid, key.mode, bundle.log_prior[key.mode])
+        fit = normalised_fit(bundle.score(features).reshape(len(grid), -1))
+        lattice = build_lattice(fit, bundle, key.mode, Weights())
+        assert [p.chords for p in k_best(lattice, 3)] == [p.chords for p in _dense_k_best(lattice, 3)]
+        runs = range(repeats * 5)
+        pruned = statistics.median(timed(lambda lat=lattice: k_best(lat, 3)) for _ in runs)
+        dense = statistics.median(timed(lambda lat=lattice: _dense_k_best(lat, 3)) for _ in runs)
+        rows.append([size, len(grid), f"{pruned * 1e6:.0f}", f"{dense * 1e6:.0f}", f"{dense / pruned:.1f}"])
+    table(["notes", "slots", "pruned µs (median)", "dense µs (median)", "dense / pruned"], rows)
+    emit("Lattices of the classical model on random-walk melodies; both searches return the same paths.")
+    emit()
+
+
 def child_env(pycache: Path | None) -> dict[str, str]:
     """The environment of measured processes: with a bytecode cache (in ``pycache``, outside the
     repository) as an installed package has, or with none when ``pycache`` is None."""
@@ -347,7 +374,7 @@ def _import_breakdown(repeats: int, env: dict[str, str]) -> list[list[str]]:
 def end_to_end(repeats: int, song: Path, song_notes: int, env: dict[str, str]) -> None:
     from harmonizer import read_midi
 
-    emit("## 3. End to end: cold `python -m harmonizer FILE --no-write`")
+    emit("## 4. End to end: cold `python -m harmonizer FILE --no-write`")
     emit()
     files = [p for p in sorted((ROOT / "examples").glob("*.mid")) if ".harmonized" not in p.name]
     rows = []
@@ -376,7 +403,7 @@ def _peak_rss_mb(command: Sequence[str], env: dict[str, str]) -> float:
 
 
 def memory(song: Path, env: dict[str, str]) -> None:
-    emit("## 4. Memory: peak RSS of a fresh process")
+    emit("## 5. Memory: peak RSS of a fresh process")
     emit()
     python = sys.executable
     rows = [
@@ -419,6 +446,7 @@ def main() -> None:
     environment(repeats)
     per_pattern(repeats["pattern passes"])
     scaling(repeats["scaling runs"])
+    decoder(repeats["scaling runs"])
     with tempfile.TemporaryDirectory() as folder:
         song = Path(folder) / "pop_song_3min.mid"
         notes = write_pop_song(song)

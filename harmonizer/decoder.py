@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import OptionError
 
-__all__ = ["Lattice", "Path", "viterbi", "k_best", "posteriors"]
+__all__ = ["Lattice", "Path", "viterbi", "k_best", "posteriors", "is_frozen"]
 
 
 # Read-only arrays (the engine's cached transition, start and end scores) are checked and
@@ -38,17 +38,17 @@ _SCALED: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, float]] = {}
 _LARGEST: dict[int, tuple[np.ndarray, float]] = {}
 
 
-def _frozen(values: np.ndarray) -> bool:
+def is_frozen(values: np.ndarray) -> bool:
     """Read-only and owning its data: a read-only view of a writeable array can still change."""
     return not values.flags.writeable and values.base is None
 
 
 def _trusted(values: np.ndarray) -> bool:
-    return _frozen(values) and _TRUSTED.get(id(values)) is values
+    return is_frozen(values) and _TRUSTED.get(id(values)) is values
 
 
 def _trust(values: np.ndarray) -> None:
-    if _frozen(values):
+    if is_frozen(values):
         if len(_TRUSTED) >= _CACHE_LIMIT:
             _TRUSTED.clear()
         _TRUSTED[id(values)] = values
@@ -193,7 +193,7 @@ def _largest(values: np.ndarray) -> float:
     if entry is not None and entry[0] is values:
         return entry[1]
     largest = float(np.abs(np.where(np.isfinite(values), values, 0.0)).max(initial=0.0))
-    if _frozen(values):
+    if is_frozen(values):
         if len(_LARGEST) >= _CACHE_LIMIT:
             _LARGEST.clear()
         _LARGEST[id(values)] = (values, largest)
@@ -325,7 +325,7 @@ def posteriors(lattice: Lattice, temperature: float = 1.0) -> tuple[np.ndarray, 
         return np.exp((values - peak) / temperature), peak / temperature
 
     def scaled_once(values: np.ndarray) -> tuple[np.ndarray, float]:
-        if not _frozen(values):
+        if not is_frozen(values):
             exponent, peak = scaled(values)
             return exponent, float(peak)
         key = (id(values), temperature)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import limits
-from .decoder import Lattice, k_best, posteriors
+from .decoder import Lattice, is_frozen, k_best, posteriors
 from .errors import OptionError
 from .features import VOCABULARY_ARRAYS, build_features
 from .key_finding import KeyEstimate, estimate_key
@@ -267,7 +267,7 @@ def _chain(bundle: ModelBundle, mode: str, weights: Weights) -> tuple[np.ndarray
     change them between calls, so its chain is built afresh every time.
     """
     tables = (bundle.transition[mode], bundle.start[mode], bundle.end[mode])
-    frozen = all(not t.flags.writeable and t.base is None for t in tables)
+    frozen = all(is_frozen(t) for t in tables)
     key = (id(bundle), mode, weights)
     entry = _CHAINS.get(key) if frozen else None
     if entry is None or entry[0] is not bundle:  # a new bundle may reuse a freed one's id

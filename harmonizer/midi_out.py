@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,7 +23,7 @@ from .engine import ChordChoice
 from .errors import OptionError, OutputError
 from .midi_in import MidiSong
 
-__all__ = ["harmony_track", "free_channel", "write_midi", "write_atomic", "DEFAULT_PROGRAM"]
+__all__ = ["harmony_track", "free_channel", "write_midi", "write_atomic", "atomic_path", "DEFAULT_PROGRAM"]
 
 DEFAULT_PROGRAM = 0  # Acoustic Grand Piano: what a musician expects to hear chords on
 TRACK_NAME = "Harmony"
@@ -73,28 +74,37 @@ def harmony_track(
     return track
 
 
-def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place."""
+@contextmanager
+def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[str]:
+    """A temporary file beside ``path`` for the block to fill; renamed onto ``path`` when the
+    block ends, removed when it raises.  Nothing half-written ever sits at ``path``, and an
+    ``OSError`` becomes an :class:`OutputError` naming ``path``."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=folder)
     except OSError as error:
         raise OutputError(f"{path}: cannot write in {folder} ({error.strerror or error})") from error
+    os.close(handle)
     try:
         os.chmod(temporary, _file_mode(path))
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
+        yield temporary
         os.replace(temporary, path)
     except BaseException as error:
         try:
             os.unlink(temporary)
         except OSError:
             pass
-        if isinstance(error, OSError):
+        if isinstance(error, OSError) and not isinstance(error, OutputError):
             raise OutputError(f"{path}: writing failed ({error.strerror or error})") from error
         raise
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place."""
+    with atomic_path(path) as temporary, os.fdopen(os.open(temporary, os.O_WRONLY), "wb") as stream:
+        write(stream)
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def _file_mode(path: Path) -> int:

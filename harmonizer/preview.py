@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -35,7 +34,7 @@ from typing import Any
 
 from .errors import InputError, OptionError, OutputError
 from .limits import MAX_FILE_BYTES
-from .midi_out import write_atomic
+from .midi_out import atomic_path, write_atomic
 
 __all__ = [
     "render_preview",
@@ -289,13 +288,7 @@ def render_audio(midi_path: Path | str, out_wav: Path | str, soundfont: Path | s
     if not midi_path.is_file():
         raise InputError(f"{midi_path}: cannot read the MIDI file (no such file)")
 
-    folder = out_wav.parent if str(out_wav.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{out_wav.name}.", suffix=".wav", dir=folder)
-    except OSError as error:
-        raise OutputError(f"{out_wav}: cannot write in {folder} ({error.strerror or error})") from error
-    os.close(handle)
-    try:
+    with atomic_path(out_wav, suffix=".wav") as temporary:
         command = [program, "-n", "-i", "-q", "-F", temporary, "-T", "wav", "-O", "s16",
                    "-r", "44100", "-g", "1.0", str(soundfont), str(midi_path)]
         try:
@@ -306,15 +299,6 @@ def render_audio(midi_path: Path | str, out_wav: Path | str, soundfont: Path | s
             detail = " ".join((finished.stderr or finished.stdout).split())[:200]
             raise OutputError(f"{out_wav}: fluidsynth exited with {finished.returncode}: {detail}")
         _check_has_sound(Path(temporary), out_wav)
-        os.replace(temporary, out_wav)
-    except BaseException as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        if isinstance(error, OSError) and not isinstance(error, OutputError):
-            raise OutputError(f"{out_wav}: writing failed ({error.strerror or error})") from error
-        raise
     return out_wav
 
 

@@ -52,7 +52,7 @@ from ..key_finding import estimate_key
 from ..scorer import STYLES, load_model
 from ..slots import make_slots
 from ..theory import Key
-from ..training.corpora import LoadStats, load_corpus
+from ..training.corpora import LoadStats, corpus_pairs, load_corpus
 from ..training.dataset import SongSlots, prepare_song, split_of
 from ..training.train import _TRIAD_CLASS, SEED
 from ..vocabulary import VOCABULARY, VocabularyChord
@@ -340,12 +340,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m harmonizer.ev
     parser.add_argument("--report", type=Path, default=None, metavar="FILE.md",
                         help="write the tables here and the chord plot beside it (PNG)")
     args = parser.parse_args(argv)
-    corpora = []
-    for spec in args.corpus:
-        name, _, path = spec.partition("=")
-        if not name or not path:
-            parser.error(f"--corpus takes NAME=PATH. Got {spec!r}.")
-        corpora.append((name, path))
+    corpora = corpus_pairs(args.corpus, parser.error)
     try:
         results = evaluate_corpus(args.style, corpora, models_dir=args.models, limit=args.limit,
                                   seed=args.seed, report=args.report, baseline_key=args.baseline_key)

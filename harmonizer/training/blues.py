@@ -57,6 +57,7 @@ from typing import Any
 from .. import __version__
 from ..engine import Weights, harmonize_melody
 from ..errors import OptionError
+from ..midi_out import write_atomic
 from ..scorer import ModelBundle, load_model
 from ..theory import Mode
 from ..vocabulary import VOCABULARY, chord_index
@@ -69,9 +70,9 @@ from .blues_prior import (
     form_tables,
     tables_from_card,
 )
-from .corpora import LoadStats, load_corpus
+from .corpora import LoadStats, corpus_pairs, load_corpus
 from .dataset import ContextTables, SongSlots, prepare_song, split_of
-from .train import SELECTION_TOLERANCE, _versions, _write_atomic, calibrate_temperature, evaluate
+from .train import SELECTION_TOLERANCE, _versions, calibrate_temperature, evaluate
 
 __all__ = ["BLEND_WEIGHTS", "GUARD_TOLERANCE", "blues_bundle", "blues_usage", "build_blues",
            "choose_blend", "main"]
@@ -316,9 +317,9 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     }
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / f"{STYLE}.onnx", onnx_bytes)
+    write_atomic(out / f"{STYLE}.onnx", lambda stream: stream.write(onnx_bytes))
     card_path = out / f"{STYLE}.json"
-    _write_atomic(card_path, (json.dumps(card, indent=1) + "\n").encode())
+    write_atomic(card_path, lambda stream: stream.write((json.dumps(card, indent=1) + "\n").encode()))
     log(f"wrote {out / (STYLE + '.onnx')} and {card_path}")
     if corpora:
         card = _record_evaluations(card_path, corpora, out, base_style, base_path.parent, seed, log)
@@ -385,16 +386,6 @@ def _record_evaluations(card_path: Path, corpora: Sequence[tuple[str, str]], out
     return card
 
 
-def _pairs(parser: argparse.ArgumentParser, specs: Sequence[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for spec in specs:
-        name, _, path = spec.partition("=")
-        if not name or not path:
-            parser.error(f"--corpus and --guard-corpus take NAME=PATH. Got {spec!r}.")
-        pairs.append((name, path))
-    return pairs
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m harmonizer.training.blues",
@@ -416,8 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = "python -m harmonizer.training.blues " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
-        build_blues(args.base, args.out, corpora=_pairs(parser, args.corpus), blend=args.blend,
-                    guard_corpora=_pairs(parser, args.guard_corpus), command=command)
+        build_blues(args.base, args.out, corpora=corpus_pairs(args.corpus, parser.error), blend=args.blend,
+                    guard_corpora=corpus_pairs(args.guard_corpus, parser.error), command=command)
     except OptionError as error:
         parser.error(str(error))
     return 0

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HarmonizerError, ModelError, exit_code_for
+from ..midi_out import write_atomic
 from ..scorer import STYLES, models_dir
-from .train import SEED, _write_atomic
+from .corpora import corpus_pairs
+from .train import SEED
 
 __all__ = ["summarize", "record_evaluation", "main"]
 
@@ -54,7 +56,7 @@ def record_evaluation(card_path: Path, summary: dict[str, Any], command: str,
     except (OSError, ValueError) as error:
         raise ModelError(f"{card_path}: unreadable model card ({error})") from error
     card.setdefault("metrics", {})[key] = {"command": command, **summary}
-    _write_atomic(card_path, (json.dumps(card, indent=1) + "\n").encode())
+    write_atomic(card_path, lambda stream: stream.write((json.dumps(card, indent=1) + "\n").encode()))
     return card
 
 
@@ -74,12 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=None, metavar="FILE.md",
                         help="also write the Markdown report and its plot here")
     args = parser.parse_args(argv)
-    corpora = []
-    for spec in args.corpus:
-        name, _, path = spec.partition("=")
-        if not name or not path:
-            parser.error(f"--corpus takes NAME=PATH. Got {spec!r}.")
-        corpora.append((name, path))
+    corpora = corpus_pairs(args.corpus, parser.error)
     from ..evaluation.evaluate import evaluate_corpus
     from ..evaluation.report import markdown_tables
 

@@ -24,7 +24,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -41,6 +41,7 @@ __all__ = [
     "LoadStats",
     "CORPORA",
     "load_corpus",
+    "corpus_pairs",
     "load_bach_chorales",
     "load_nottingham",
     "read_abc",
@@ -992,6 +993,18 @@ CORPORA.update({
     "wjd": _loader_in("wjd", "load_wjd"),  # jazz (improvised solos)
     "wjd-blues": _loader_in("wjd", "load_wjd_blues"),  # blues (solos over blues changes)
 })
+
+
+def corpus_pairs(specs: Sequence[str], fail: Callable[[str], object]) -> list[tuple[str, str]]:
+    """``NAME=PATH`` command-line values as ``(name, path)`` pairs; ``fail`` (an argparse
+    parser's ``error``) is called with the message for a value that is not NAME=PATH."""
+    pairs = []
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name or not path:
+            fail(f"corpora are given as NAME=PATH, e.g. nottingham=../shared/data/nottingham. Got {spec!r}.")
+        pairs.append((name, path))
+    return pairs
 
 
 def load_corpus(

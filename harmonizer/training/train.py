@@ -25,7 +25,6 @@ import argparse
 import datetime as _dt
 import hashlib
 import json
-import os
 import platform
 import sys
 import time
@@ -39,9 +38,10 @@ import numpy as np
 from .. import __version__
 from ..engine import Weights, harmonize_melody
 from ..features import FEATURE_NAMES
+from ..midi_out import write_atomic
 from ..scorer import STYLES, ModelBundle
 from ..vocabulary import VOCABULARY
-from .corpora import HarmonizedSong, LoadStats, load_corpus
+from .corpora import HarmonizedSong, LoadStats, corpus_pairs, load_corpus
 from .dataset import (
     ContextTables,
     SongSlots,
@@ -425,8 +425,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     }
     onnx_path = out_dir / f"{style}.onnx"
     card_path = out_dir / f"{style}.json"
-    _write_atomic(onnx_path, onnx_bytes)
-    _write_atomic(card_path, (json.dumps(card, indent=1) + "\n").encode())
+    write_atomic(onnx_path, lambda stream: stream.write(onnx_bytes))
+    write_atomic(card_path, lambda stream: stream.write((json.dumps(card, indent=1) + "\n").encode()))
     log(f"wrote {onnx_path} ({len(onnx_bytes)} bytes) and {card_path}")
     return card
 
@@ -456,12 +456,6 @@ def _versions() -> dict[str, str]:
                                              "music21", "mido")}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="harmonizer train",
@@ -482,12 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="class balancing: slots weigh (commonest/their chord's count)**B "
                              "(0 = off; default: %(default)s)")
     args = parser.parse_args(argv)
-    corpora = []
-    for spec in args.corpus:
-        name, _, path = spec.partition("=")
-        if not path:
-            parser.error(f"--corpus takes NAME=PATH. Got {spec!r}.")
-        corpora.append((name, path))
+    corpora = corpus_pairs(args.corpus, parser.error)
     command = "python -m harmonizer.training " + " ".join(sys.argv[1:] if argv is None else argv)
     train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
           model_names=[m.strip() for m in args.models.split(",") if m.strip()],
