@@ -274,7 +274,7 @@ def scaling(repeats: int) -> None:
 
 def decoder(repeats: int) -> None:
     from harmonizer.decoder import _dense_k_best, k_best
-    from harmonizer.engine import Weights, build_lattice, normalised_fit
+    from harmonizer.engine import Weights, build_lattice
     from harmonizer.features import build_features
     from harmonizer.scorer import load_model
     from harmonizer.slots import make_slots
@@ -287,7 +287,7 @@ def decoder(repeats: int) -> None:
     for size in (8, 32, 512):
         grid = make_slots(random_walk_melody(size), key)
         features, _ = build_features(grid, key.mode, bundle.log_prior[key.mode])
-        fit = normalised_fit(bundle.score(features).reshape(len(grid), -1))
+        fit = bundle.chord_fit(features, len(grid))
         lattice = build_lattice(fit, bundle, key.mode, Weights())
         assert [p.chords for p in k_best(lattice, 3)] == [p.chords for p in _dense_k_best(lattice, 3)]
         runs = range(repeats * 5)

@@ -240,12 +240,6 @@ def _chord_names(tonal: Key) -> tuple[tuple[str, str], ...]:
     return tuple((c.numeral(tonal.mode), c.symbol(tonal)) for c in VOCABULARY)
 
 
-def normalised_fit(scores: np.ndarray) -> np.ndarray:
-    """The model's scores (slots, chords) as a distribution over each slot's candidates."""
-    fit = np.maximum(scores, _FLOOR)
-    return fit / fit.sum(axis=1, keepdims=True)
-
-
 def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights) -> Lattice:
     """The decoder's lattice: the three factors in logs, weighted (see the module docstring)."""
     transition, start, end = _chain(bundle, mode, weights)
@@ -356,8 +350,8 @@ def harmonize_grid(
     mode = tonal.mode
     reported, weights = weights, weights.normalised()
     features, strength = build_features(grid, mode, bundle.log_prior[mode])
-    count, size = len(grid), len(VOCABULARY)
-    fit = normalised_fit(bundle.score(features).reshape(count, size))
+    count = len(grid)
+    fit = bundle.chord_fit(features, count)
     log_transition = bundle.transition[mode]
     lattice = build_lattice(fit, bundle, mode, weights)
     if priorities is not None:

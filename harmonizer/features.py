@@ -23,6 +23,8 @@ _QUALITY_NAMES: tuple[str, ...] = tuple(sorted({c.quality for c in VOCABULARY}))
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"melody_above_root_{k}" for k in range(12)),
+    *(f"previous_melody_above_root_{k}" for k in range(12)),
+    *(f"next_melody_above_root_{k}" for k in range(12)),
     *(f"onset_note_above_root_{k}" for k in range(12)),
     "onset_note_none",
     *(f"melody_above_tonic_{k}" for k in range(12)),
@@ -35,6 +37,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "is_downbeat",
     "slot_beats",
     "phrase_end",
+    "before_phrase_end",
     "is_first",
     "is_last",
     "is_rest",
@@ -115,8 +118,16 @@ def build_features(
     features = np.empty((count, size, len(FEATURE_NAMES)), dtype=np.float32)
     column = 0
     # melody relative to each candidate's root: profiles[t, rotation[c, k]]
-    features[:, :, column:column + 12] = profiles[:, arrays.rotation]
-    column += 12
+    relative = profiles[:, arrays.rotation]
+    features[:, :, column:column + 12] = relative
+    # ... and the neighbouring slots' melody relative to the same root (zeros beyond the ends):
+    # a chord often holds over the notes around it, and a musician reads them together.  On
+    # validation songs they lifted same-root agreement by 0.5 to 5.4 points (README, Models).
+    features[:1, :, column + 12:column + 24] = 0.0
+    features[1:, :, column + 12:column + 24] = relative[:-1]
+    features[-1:, :, column + 24:column + 36] = 0.0
+    features[:-1, :, column + 24:column + 36] = relative[1:]
+    column += 36
     # the note sounding at the slot's start, above each candidate's root, or "none"
     onset_pc = [12 if s.onset_pitch_class is None else s.onset_pitch_class for s in slots]
     features[:, :, column:column + 13] = arrays.onset_columns[onset_pc]
@@ -132,12 +143,15 @@ def build_features(
     column += 3
     per_slot = np.array(
         [
-            [s.is_downbeat, s.duration, s.phrase_end, s.index == 0, s.index == count - 1, s.is_rest]
+            [s.is_downbeat, s.duration, s.phrase_end,
+             # the slot that leads into a phrase end: where a cadence is prepared (V before I)
+             s.index + 1 < count and slots[s.index + 1].phrase_end,
+             s.index == 0, s.index == count - 1, s.is_rest]
             for s in slots
         ],
         dtype=np.float32,
     )
-    features[:, :, column:column + 6] = per_slot[:, None, :]
-    column += 6
+    features[:, :, column:column + 7] = per_slot[:, None, :]
+    column += 7
     assert column == len(FEATURE_NAMES)
     return features.reshape(count * size, len(FEATURE_NAMES)), strength

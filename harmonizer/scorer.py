@@ -24,7 +24,8 @@ from .features import FEATURE_NAMES
 from .theory import Mode
 from .vocabulary import VOCABULARY
 
-__all__ = ["ModelBundle", "load_model", "available_styles", "MODELS_DIR", "STYLES"]
+__all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "MODELS_DIR", "STYLES",
+           "OUTPUTS"]
 
 _PACKAGE = Path(__file__).resolve().parent
 #: Where the shipped models live: ``models/`` of a source checkout, or the copy a wheel
@@ -35,6 +36,22 @@ MODELS_DIR = next(
 )
 #: Every style the harmonizer knows of; a style without a shipped model is refused clearly.
 STYLES: tuple[str, ...] = ("classical", "folk", "pop", "jazz", "blues")
+#: What a model may return per row (:attr:`ModelBundle.output`).
+OUTPUTS: tuple[str, ...] = ("probability", "score")
+#: The least share of a slot's distribution any chord gets, so every log stays finite.
+FIT_FLOOR = 1e-9
+
+
+def chord_distribution(raw: np.ndarray, output: str) -> np.ndarray:
+    """A model's raw output, shaped (slots, chords), as a distribution over each slot's
+    candidates: probabilities normalised, scores through a softmax (see ``ModelBundle.output``);
+    every entry at least :data:`FIT_FLOOR`."""
+    if output == "score":
+        fit = np.exp(raw - raw.max(axis=1, keepdims=True))
+    else:
+        fit = np.maximum(raw, FIT_FLOOR)
+    fit /= fit.sum(axis=1, keepdims=True)
+    return np.maximum(fit, FIT_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -57,14 +74,25 @@ class ModelBundle:
     #: out (Bourlard & Morgan's "scaled likelihoods") stops common chords from being counted
     #: twice, which otherwise narrows the chords a harmonization uses.  Chosen on validation.
     prior_correction: float = 0.0
+    #: What the model returns per row (the card's ``output``): ``"probability"``, that this
+    #: candidate is the chord a musician would write (a binary classifier), or ``"score"``, a
+    #: real number whose softmax over the slot's candidates is that distribution (a model
+    #: trained listwise, see ``harmonizer.training.listwise``).
+    output: str = "probability"
+
+    def chord_fit(self, features: np.ndarray, slots: int) -> np.ndarray:
+        """The model's distribution over each slot's candidate chords, (slots, chords), every
+        entry at least :data:`FIT_FLOOR` (so its log is finite)."""
+        return chord_distribution(self.score(features).reshape(slots, -1), self.output)
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """P(candidate is the chord a musician would write) for every feature row."""
+        """The model's output for every feature row (see :attr:`output`)."""
         if features.shape[0] == 0:
             return np.zeros(0)
         try:
             rows = np.ascontiguousarray(features, dtype=np.float32)  # no copy when already float32
             outputs = self.session.run(None, {self.input_name: rows})  # type: ignore[attr-defined]
+            # a classifier gives (labels, probabilities), a regressor one (rows, 1) column
             probabilities = np.asarray(outputs[1] if len(outputs) > 1 else outputs[0], dtype=float)
         except Exception as error:  # onnxruntime raises its own untyped errors
             raise ModelError(f"{self.path}: the model cannot score the features "
@@ -149,6 +177,9 @@ def _load(style: str, directory: str) -> ModelBundle:
     if isinstance(correction, bool) or not isinstance(correction, (int, float)) \
             or not 0.0 <= correction <= 1.0:
         raise ModelError(f"{card_path}: decoding.prior_correction {correction!r} is not a number in 0..1")
+    output = card.get("output", "probability")
+    if output not in OUTPUTS:
+        raise ModelError(f"{card_path}: output {output!r} is not one of {list(OUTPUTS)}")
     size = len(VOCABULARY)
     modes: tuple[Mode, Mode] = ("major", "minor")
     return ModelBundle(
@@ -163,6 +194,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         end={m: _table(card, "log_end", m, (size,), card_path) for m in modes},
         temperature=float(temperature),
         prior_correction=float(correction),
+        output=output,
     )
 
 

@@ -235,6 +235,8 @@ BROKEN_MODELS = [
                  ["folk.json: the model card is not a JSON object"], id="card-not-an-object"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"temperature": "hot"}),
                  ["temperature 'hot' is not a positive number"], id="card-bad-temperature"),
+    pytest.param(lambda f: _install(f, _graph("ok"), {"output": "logits"}),
+                 ["folk.json: output 'logits' is not one of"], id="card-bad-output"),
     pytest.param(lambda f: _install(f, b"x", {"features": 12}), ["feature schema differs"],
                  id="card-bad-features"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"context": {}}),

@@ -484,10 +484,16 @@ def test_accompaniment_plays_every_voicing_on_two_staves_with_notatable_duration
     song, chosen, harmonization = harmonized_tune
     # Stretch one chord over the bar line so it has to be split and tied.
     chords = list(harmonization.chords)
-    index = next(i for i, c in enumerate(chords) if abs((c.onset - 1.0) % 3.0 - 2.0) < 1e-6)
+    # a one-beat chord on the bar's last beat, stretched into the next bar over what follows it
+    index = next(i for i, c in enumerate(chords[:-1]) if abs((c.onset - 1.0) % 3.0 - 2.0) < 1e-6
+                 and abs(c.duration - 1.0) < 1e-6)
     chords[index] = dataclasses.replace(chords[index], duration=2.0)
-    chords[index + 1] = dataclasses.replace(chords[index + 1], onset=chords[index + 1].onset + 1.0,
-                                            duration=chords[index + 1].duration - 1.0)
+    following = chords[index + 1]
+    if following.duration > 1.0 + 1e-6:
+        chords[index + 1] = dataclasses.replace(following, onset=following.onset + 1.0,
+                                                duration=following.duration - 1.0)
+    else:
+        del chords[index + 1]
     out = tmp_path / "accompanied.mxl"
     write_score(add_chord_symbols(song.score, chosen.track, chords, accompaniment=True), out)
     back = converter.parse(str(out))

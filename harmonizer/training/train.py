@@ -39,7 +39,7 @@ from .. import __version__
 from ..engine import Weights, harmonize_melody
 from ..features import FEATURE_NAMES
 from ..midi_out import write_atomic
-from ..scorer import STYLES, ModelBundle
+from ..scorer import STYLES, ModelBundle, chord_distribution
 from ..vocabulary import VOCABULARY
 from .corpora import HarmonizedSong, LoadStats, corpus_pairs, load_corpus
 from .dataset import (
@@ -51,6 +51,7 @@ from .dataset import (
     split_of,
     unmapped_counts,
 )
+from .listwise import ListwiseMLP
 
 __all__ = ["main", "train"]
 
@@ -70,6 +71,18 @@ _TRIAD_CLASS = {"maj": "maj", "dom7": "maj", "maj7": "maj", "maj6": "maj", "aug"
                 "sus4": "sus", "sus2": "sus", "dom7sus4": "sus"}
 
 
+def _output_of(model: object) -> str:
+    """What the candidate returns per row: ``"score"`` (listwise) or ``"probability"``."""
+    return "score" if isinstance(model, ListwiseMLP) else "probability"
+
+
+def _raw_output(model: object, x: np.ndarray) -> np.ndarray:
+    """The candidate's output per row, as its ONNX export returns it (see ``_output_of``)."""
+    if isinstance(model, ListwiseMLP):
+        return model.predict(x)
+    return model.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
+
+
 class _SklearnSession:
     """Looks like an onnxruntime session to the engine, runs a scikit-learn model."""
 
@@ -77,16 +90,17 @@ class _SklearnSession:
         self.model = model
 
     def run(self, _outputs: object, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        probabilities = self.model.predict_proba(next(iter(feeds.values())))  # type: ignore[attr-defined]
-        return [probabilities.argmax(axis=1), probabilities]
+        return [_raw_output(self.model, next(iter(feeds.values())))[:, None]]
 
 
-def _bundle(style: str, session: object, tables: ContextTables, temperature: float,
-            prior_correction: float = 0.0) -> ModelBundle:
+def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
+            prior_correction: float = 0.0, session: object | None = None) -> ModelBundle:
+    """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn)."""
     return ModelBundle(
-        style=style, path=Path("<training>"), card={}, session=session, input_name="features",
-        log_prior=dict(tables.unigram), transition=dict(tables.transition), start=dict(tables.start),
-        end=dict(tables.end), temperature=temperature, prior_correction=prior_correction,
+        style=style, path=Path("<training>"), card={}, session=session or _SklearnSession(model),
+        input_name="features", log_prior=dict(tables.unigram), transition=dict(tables.transition),
+        start=dict(tables.start), end=dict(tables.end), temperature=temperature,
+        prior_correction=prior_correction, output=_output_of(model),
     )
 
 
@@ -98,6 +112,7 @@ def _candidates(seed: int) -> dict[str, Callable[[], object]]:
     from sklearn.preprocessing import StandardScaler
 
     return {
+        "listwise": lambda: ListwiseMLP(hidden=64, alpha=1e-4, seed=seed),
         "logistic": lambda: make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=400)),
         "mlp": lambda: make_pipeline(
             StandardScaler(),
@@ -216,11 +231,12 @@ def choose_prior_correction(songs: Sequence[SongSlots], bundle_for: Callable[[fl
     return max(PRIOR_CORRECTIONS, key=lambda c: (trials[str(c)]["exact"], c)), trials
 
 
-def emission_accuracy(probabilities: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
-    """Per-slot accuracy of the model alone (argmax over candidates) and mean log-likelihood."""
+def emission_accuracy(raw: np.ndarray, targets: np.ndarray, output: str = "probability"
+                      ) -> tuple[float, float]:
+    """Per-slot accuracy of the model alone (argmax over candidates) and mean log-likelihood
+    of the human chord, from the model's raw output per row (see ``ModelBundle.output``)."""
     size = len(VOCABULARY)
-    p = np.maximum(probabilities.reshape(-1, size), 1e-9)
-    p /= p.sum(axis=1, keepdims=True)
+    p = chord_distribution(raw.reshape(-1, size), output)
     truth = targets.reshape(-1, size).argmax(axis=1)
     accuracy = float((p.argmax(axis=1) == truth).mean())
     log_likelihood = float(np.log(p[np.arange(len(truth)), truth]).mean())
@@ -230,14 +246,14 @@ def emission_accuracy(probabilities: np.ndarray, targets: np.ndarray) -> tuple[f
 def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights) -> float:
     """The temperature whose posteriors give the human chords the highest likelihood."""
     from ..decoder import posteriors
-    from ..engine import build_lattice, normalised_fit
+    from ..engine import build_lattice
     from ..features import build_features
 
     lattices = []
     for prepared in songs:
         mode = prepared.mode
         features, _ = build_features(prepared.grid, mode, bundle.log_prior[mode])
-        fit = normalised_fit(bundle.score(features).reshape(len(prepared.grid), -1))
+        fit = bundle.chord_fit(features, len(prepared.grid))
         lattices.append((build_lattice(fit, bundle, mode, weights), prepared.labels))
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
@@ -311,15 +327,18 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     for name in model_names:
         started = time.perf_counter()
         model = factories[name]()
-        x_fit, y_fit, w_fit = _subsample(x_train, y_train, w_train, max_rows, seed)
-        _fit(model, x_fit, y_fit, w_fit)
+        if isinstance(model, ListwiseMLP):  # whole slots: a softmax needs every candidate
+            y_fit = y_train
+            model.fit(x_train, y_train, w_train, x_validation=x_val, y_validation=y_val, log=log)
+        else:
+            x_fit, y_fit, w_fit = _subsample(x_train, y_train, w_train, max_rows, seed)
+            _fit(model, x_fit, y_fit, w_fit)
         seconds = time.perf_counter() - started
         timed = time.perf_counter()
-        validation_scores = model.predict_proba(x_val)[:, 1]  # type: ignore[attr-defined]
+        validation_scores = _raw_output(model, x_val)
         microseconds_per_row = (time.perf_counter() - timed) / max(len(y_val), 1) * 1e6
-        accuracy, log_likelihood = emission_accuracy(validation_scores, y_val)
-        decoded = evaluate(prepared["validation"], _bundle(style, _SklearnSession(model), tables, 1.0),
-                           weights)
+        accuracy, log_likelihood = emission_accuracy(validation_scores, y_val, _output_of(model))
+        decoded = evaluate(prepared["validation"], _bundle(style, model, tables, 1.0), weights)
         selection[name] = {"fit_seconds": round(seconds, 1), "rows": int(len(y_fit)),
                            "validation_model_only_accuracy": accuracy,
                            "validation_log_likelihood": log_likelihood,
@@ -338,28 +357,33 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     log(f"chosen: {chosen}")
     prior_correction, correction_trials = choose_prior_correction(
         prepared["validation"],
-        lambda correction: _bundle(style, _SklearnSession(model), tables, 1.0, correction), weights)
+        lambda correction: _bundle(style, model, tables, 1.0, correction), weights)
     log(f"prior correction: {prior_correction} ({correction_trials})")
     temperature = calibrate_temperature(
-        prepared["validation"], _bundle(style, _SklearnSession(model), tables, 1.0, prior_correction),
-        weights)
+        prepared["validation"], _bundle(style, model, tables, 1.0, prior_correction), weights)
     log(f"temperature: {temperature}")
 
     from skl2onnx.common.data_types import FloatTensorType
 
-    onnx_model = to_onnx(model, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
-                         options={"zipmap": False}, target_opset={"": 17, "ai.onnx.ml": 3})
+    output = _output_of(model)
+    exported = model.pipeline if isinstance(model, ListwiseMLP) else model
+    options = {} if output == "score" else {"zipmap": False}
+    onnx_model = to_onnx(exported, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
+                         options=options, target_opset={"": 17, "ai.onnx.ml": 3})
     onnx_bytes = onnx_model.SerializeToString()
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    onnx_probabilities = session.run(None, {"features": x_test.astype(np.float32)})[1][:, 1]
-    sklearn_probabilities = model.predict_proba(x_test)[:, 1]  # type: ignore[attr-defined]
-    onnx_difference = float(np.abs(onnx_probabilities - sklearn_probabilities).max())
+    bundle = _bundle(style, model, tables, temperature, prior_correction, session=session)
+    onnx_raw = bundle.score(x_test.astype(np.float32))
+    # Compared as what the decoder uses: each slot's distribution over its candidates.
+    slots_test = len(y_test) // len(VOCABULARY)
+    onnx_difference = float(np.abs(
+        chord_distribution(onnx_raw.reshape(slots_test, -1), output)
+        - chord_distribution(_raw_output(model, x_test).reshape(slots_test, -1), output)).max())
     if onnx_difference > 1e-4:
         raise SystemExit(f"onnxruntime and scikit-learn disagree by {onnx_difference} on the test rows")
     log(f"onnx vs sklearn max difference on {len(y_test)} test rows: {onnx_difference:.2e}")
 
-    bundle = _bundle(style, session, tables, temperature, prior_correction)
-    test_accuracy, test_log_likelihood = emission_accuracy(onnx_probabilities, y_test)
+    test_accuracy, test_log_likelihood = emission_accuracy(onnx_raw, y_test, output)
     per_corpus: dict[str, dict] = {}
     for corpus in sorted({p.song.corpus for p in prepared["test"]}):
         subset = [p for p in prepared["test"] if p.song.corpus == corpus]
@@ -381,8 +405,10 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "created": _dt.date.today().isoformat(),
         "command": command,
         "seed": seed,
+        "output": output,
         "model": {"chosen": chosen, "type": type(model).__name__, "class_balance_power": balance,
                   "params": _params(model), "selection": selection,
+                  **({"epochs": model.history} if isinstance(model, ListwiseMLP) else {}),
                   "rule": "highest validation exact chord agreement after full decoding; within "
                           f"{SELECTION_TOLERANCE} of it, the fastest to predict"},
         "data": {
@@ -443,6 +469,8 @@ def _prior_baseline(songs: Sequence[SongSlots], tables: ContextTables) -> float:
 
 
 def _params(model: object) -> dict:
+    if isinstance(model, ListwiseMLP):
+        return model.get_params()
     steps = getattr(model, "steps", None)
     final = steps[-1][1] if steps else model
     return {k: v for k, v in final.get_params().items()  # type: ignore[attr-defined,union-attr]
@@ -468,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("models"), help="folder for the .onnx and .json")
     parser.add_argument("--limit", type=int, default=None, help="at most this many songs per corpus")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--models", default="logistic,mlp,gbm",
+    parser.add_argument("--models", default="logistic,mlp,gbm,listwise",
                         help="candidate classifiers to compare (default: %(default)s)")
     parser.add_argument("--max-rows", type=int, default=600_000,
                         help="training rows per candidate (all positives kept; default: %(default)s)")

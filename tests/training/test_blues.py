@@ -120,7 +120,8 @@ def test_a_built_blues_model_loads_and_prefers_dominant_sevenths_on_i_iv_v(tmp_p
     ours = harmonize_melody(melody, key="C", harmonic_rhythm="bar", model=blues, alternatives=1)
     theirs = harmonize_melody(melody, key="C", harmonic_rhythm="bar", model=jazz, alternatives=1)
     symbols = ours.symbols
-    assert "C7" in symbols and "G7" in symbols and "F" in symbols
+    # I7, IV (as F or the blues' F7) and V7 all sound
+    assert "C7" in symbols and "G7" in symbols and ({"F", "F7"} & set(symbols))
     assert symbols.count("C7") > theirs.symbols.count("C7")
 
 

@@ -79,3 +79,80 @@ def test_a_corrupted_model_is_refused_by_its_checksum(tmp_path):
     (tmp_path / "classical.onnx").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="sha256"):
         load_model("classical", directory=tmp_path)
+
+
+def test_a_small_listwise_model_exports_loads_and_scores_as_trained(tmp_path):
+    """The listwise candidate goes through the same pipeline: ONNX export of its scores, a
+    card saying ``output: score``, and the engine's softmax per slot."""
+    import numpy as np
+
+    from harmonizer.features import build_features
+    from harmonizer.scorer import chord_distribution
+    from harmonizer.slots import make_slots
+    from harmonizer.training.corpora import load_corpus
+
+    card = train("folk", [("nottingham", str(SHARED_DATA / "nottingham"))], tmp_path, limit=60,
+                 model_names=("listwise",), command="test", log=lambda _line: None)
+    assert card["output"] == "score" and card["model"]["type"] == "ListwiseMLP"
+    assert card["metrics"]["onnx_vs_sklearn_max_abs_difference"] < 1e-4
+    epochs = card["model"]["epochs"]
+    assert 1 <= len(epochs) <= card["model"]["params"]["max_epochs"]
+    bundle = load_model("folk", directory=tmp_path)
+    assert bundle.output == "score"
+    song = next(iter(load_corpus("nottingham", str(SHARED_DATA / "nottingham"), limit=1)))
+    grid = make_slots(song.melody, song.key)
+    features, _ = build_features(grid, song.key.mode, bundle.log_prior[song.key.mode])
+    fit = bundle.chord_fit(features, len(grid))
+    assert fit.shape == (len(grid), len(card["vocabulary"]))
+    assert np.allclose(fit.sum(axis=1), 1.0, atol=1e-6)
+    raw = bundle.score(features).reshape(len(grid), -1)
+    # the softmax keeps the network's order of the candidates in every slot
+    assert (fit.argmax(axis=1) == raw.argmax(axis=1)).all()
+    assert np.allclose(chord_distribution(raw, "score"), fit)
+
+
+def test_the_listwise_gradient_is_the_derivative_of_its_loss():
+    """Finite differences on a tiny problem: the hand-written backward pass is right."""
+    import numpy as np
+
+    from harmonizer.training.listwise import ListwiseMLP
+
+    rng = np.random.default_rng(3)
+    model = ListwiseMLP(hidden=5, alpha=0.0, candidates=4)
+    x = rng.standard_normal((6, 4, 3)).astype(np.float64)
+    truth = rng.integers(0, 4, size=6)
+    weight = rng.uniform(0.5, 2.0, size=6)
+    params = [rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal((5, 1)),
+              np.zeros(1)]
+
+    def loss(ps):
+        w1, b1, w2, b2 = ps
+        s = (np.maximum(x @ w1 + b1, 0) @ w2 + b2)[..., 0]
+        log_p = s - s.max(1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(1, keepdims=True))
+        return float(-(weight * log_p[np.arange(6), truth]).sum() / 6)
+
+    grads = model._gradients(params, x, truth, weight)
+    for p, g in zip(params, grads):
+        for index in np.ndindex(p.shape):
+            saved = p[index]
+            p[index] = saved + 1e-6
+            up = loss(params)
+            p[index] = saved - 1e-6
+            down = loss(params)
+            p[index] = saved
+            assert abs((up - down) / 2e-6 - g[index]) < 1e-5
+
+
+def test_listwise_training_refuses_rows_that_are_not_whole_slots():
+    import numpy as np
+
+    from harmonizer.training.listwise import ListwiseMLP
+
+    model = ListwiseMLP(candidates=4)
+    with pytest.raises(ValueError, match="whole slots"):
+        model.fit(np.zeros((6, 2)), np.zeros(6), x_validation=np.zeros((4, 2)),
+                  y_validation=np.array([1, 0, 0, 0]))
+    with pytest.raises(ValueError, match="exactly one"):
+        model.fit(np.zeros((8, 2)), np.zeros(8), x_validation=np.zeros((4, 2)),
+                  y_validation=np.array([1, 0, 0, 0]))
