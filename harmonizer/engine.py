@@ -10,8 +10,9 @@ For a chord ``c`` in slot ``t`` after chord ``p`` the decoder adds, in logs::
     w_h * log fit(t, c) + w_v * log efficiency(p, c) + w_c * log P(c | p)
 
 * ``fit`` is the learned model's probability that a musician would write
-  ``c`` here, normalised over the candidates of the slot; the model reads the
-  harmonic-strength factor (weighted chord-tone share) among its features.
+  ``c`` here, as a distribution over the candidates of the slot (a classifier's
+  probabilities normalised, or a listwise model's softmax: ``ModelBundle.chord_fit``);
+  the model reads the harmonic-strength factor (weighted chord-tone share) among its features.
   Before decoding, ``P(c) ** beta`` is divided out of it (``beta`` = the
   model card's ``decoding.prior_correction``, chosen on validation songs):
   the transitions already say how common a chord is, and counting that twice

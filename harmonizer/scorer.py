@@ -1,10 +1,10 @@
 """The learned scorer: an ONNX model plus the tables trained beside it.
 
 A style's model is two files in ``models/``: ``<style>.onnx`` (a scikit-learn
-classifier exported with skl2onnx) and ``<style>.json``, its model card, which
-also carries what the decoder learned from the same data: chord priors,
-transition, start and end probabilities per mode, and the calibrated
-temperature.  At run time one batched onnxruntime call scores every
+classifier, or the regressor a listwise model becomes, exported with skl2onnx)
+and ``<style>.json``, its model card, which also carries what the decoder
+learned from the same data: chord priors, transition, start and end
+probabilities per mode, and the calibrated temperature.  At run time one batched onnxruntime call scores every
 candidate chord of every slot.
 """
 
@@ -79,6 +79,10 @@ class ModelBundle:
     #: real number whose softmax over the slot's candidates is that distribution (a model
     #: trained listwise, see ``harmonizer.training.listwise``).
     output: str = "probability"
+
+    def __post_init__(self) -> None:
+        if self.output not in OUTPUTS:
+            raise ValueError(f"The 'output' must be one of {list(OUTPUTS)}. Got {self.output!r}.")
 
     def chord_fit(self, features: np.ndarray, slots: int) -> np.ndarray:
         """The model's distribution over each slot's candidate chords, (slots, chords), every

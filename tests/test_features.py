@@ -35,16 +35,45 @@ def test_neighbour_columns_hold_the_previous_and_next_slots_melody_above_each_ro
     assert rows[e_slot + 1, e_minor, before][0] > 0
 
 
-
 def test_the_slot_before_a_phrase_end_is_marked_for_cadences():
     key = parse_key("G major")
-    notes = [Note(pitch=67 - 2 * i, onset=4.0 * i, duration=4.0) for i in range(4)]
+    # two phrases of whole-bar notes with a bar's rest between them: the note before the rest
+    # ends the first phrase, so the slot before it (not only the piece's penultimate) is marked
+    pitches = [67, 65, 64, 62, None, 67, 64, 62, 67]
+    notes = [Note(pitch=p, onset=4.0 * i, duration=4.0) for i, p in enumerate(pitches) if p]
     grid = make_slots(Melody(notes=tuple(notes)), key, "bar")
     features, _ = build_features(grid, key.mode, np.zeros(VOCABULARY_ARRAYS.size))
     rows = features.reshape(len(grid), VOCABULARY_ARRAYS.size, len(FEATURE_NAMES))
-    before = FEATURE_NAMES.index("before_phrase_end")
-    ends = [s.phrase_end for s in grid.slots]
-    assert ends[-1]
-    expected = [float(ends[t + 1]) if t + 1 < len(ends) else 0.0 for t in range(len(ends))]
-    assert rows[:, 0, before].tolist() == expected
-    assert (rows[:, :, before] == rows[:, :1, before]).all()  # the same for every candidate
+    marked = rows[:, 0, FEATURE_NAMES.index("before_phrase_end")]
+    ends = [t for t, s in enumerate(grid.slots) if s.phrase_end]
+    first_end = next(t for t, s in enumerate(grid.slots) if s.onset == 12.0)
+    assert first_end in ends and ends[-1] == len(grid) - 1
+    assert marked[first_end - 1] == 1.0 and marked[len(grid) - 2] == 1.0
+    assert marked.sum() == len([t for t in ends if t > 0])
+    assert (rows[:, :, FEATURE_NAMES.index("before_phrase_end")] == marked[:, None]).all()
+
+
+def test_training_rows_are_the_engines_features_even_around_unlabelled_slots():
+    """Training keeps only labelled slots, but computes the features on the whole song first:
+    a neighbour column next to an unlabelled slot must still hold that slot's melody."""
+    from harmonizer.chords import ChordLabel
+    from harmonizer.training.corpora import HarmonizedSong
+    from harmonizer.training.dataset import build_rows, count_sequences, prepare_song
+
+    key = parse_key("C major")
+    notes = tuple(Note(pitch=p, onset=4.0 * i, duration=4.0) for i, p in enumerate([60, 64, 65, 67, 60]))
+    chords = (ChordLabel(onset=0.0, duration=4.0, root=0, quality="maj", text="C"),
+              ChordLabel(onset=8.0, duration=4.0, root=5, quality="maj", text="F"),
+              ChordLabel(onset=12.0, duration=4.0, root=7, quality="maj", text="G"),
+              ChordLabel(onset=16.0, duration=4.0, root=0, quality="maj", text="C"))
+    song = HarmonizedSong(corpus="test", song_id="s", melody=Melody(notes=notes), key=key, chords=chords)
+    prepared = prepare_song(song, "bar")
+    assert prepared.labels[1] is None  # bar 2 has no chord: unlabelled
+    tables = count_sequences([("major", prepared.labels)])
+    x, _, _, _ = build_rows([prepared], tables)
+    engine, _ = build_features(prepared.grid, key.mode, tables.unigram["major"])
+    engine = engine.reshape(len(prepared.grid), VOCABULARY_ARRAYS.size, len(FEATURE_NAMES))
+    kept = [t for t, label in enumerate(prepared.labels) if label is not None]
+    assert np.array_equal(x.reshape(len(kept), VOCABULARY_ARRAYS.size, -1), engine[kept])
+    after = _block("previous_melody_above_root")
+    assert engine[2, :, after].any()  # bar 3 sees bar 2's E although bar 2 is not a training row

@@ -9,8 +9,10 @@ of the softmax of the slot's scores against the human chord (a conditional
 logit with a learned score, McFadden 1974; the "listwise" loss of learning to
 rank).  Every slot is used whole, so nothing is sampled away.
 
-The network is plain numpy (Adam, fixed seed, early stopping on the
-validation songs' log-likelihood).  Once trained it is handed to
+The network is plain numpy (Adam, fixed seed).  The number of epochs is
+found by early stopping on a share of the *training* songs held back for it
+(so the validation songs only choose between candidates), and then the
+network is trained again on every training song for that many epochs.  Once trained it is handed to
 scikit-learn as a fitted ``StandardScaler`` + ``MLPRegressor`` pipeline, so
 skl2onnx exports it like any other candidate; its card says ``"output":
 "score"`` and the engine takes the softmax per slot (``ModelBundle.chord_fit``).
@@ -35,7 +37,8 @@ class ListwiseMLP:
     """
 
     def __init__(self, hidden: int = 64, alpha: float = 1e-4, learning_rate: float = 1e-3,
-                 batch_slots: int = 256, max_epochs: int = 20, patience: int = 4, seed: int = 0,
+                 batch_slots: int = 256, max_epochs: int = 60, patience: int = 4,
+                 stopping_share: float = 0.1, seed: int = 0,
                  candidates: int = len(VOCABULARY)) -> None:
         self.hidden = hidden
         self.alpha = alpha
@@ -43,15 +46,19 @@ class ListwiseMLP:
         self.batch_slots = batch_slots
         self.max_epochs = max_epochs
         self.patience = patience
+        self.stopping_share = stopping_share
         self.seed = seed
         self.candidates = candidates
         self.history: list[dict[str, float]] = []
+        self.best_epoch = 0
+        self.stopping_songs = 0
         self.pipeline: object | None = None
 
     def get_params(self) -> dict[str, object]:
         return {"hidden": self.hidden, "alpha": self.alpha, "learning_rate": self.learning_rate,
                 "batch_slots": self.batch_slots, "max_epochs": self.max_epochs,
-                "patience": self.patience, "seed": self.seed, "loss": "softmax over a slot's candidates"}
+                "patience": self.patience, "stopping_share": self.stopping_share, "seed": self.seed,
+                "loss": "softmax over a slot's candidates"}
 
     def _slots(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = self.candidates
@@ -63,18 +70,58 @@ class ListwiseMLP:
         return x.reshape(-1, k, x.shape[1]), truth.argmax(axis=1)
 
     def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, *,
-            x_validation: np.ndarray, y_validation: np.ndarray,
-            log: Callable[[str], None] = lambda _line: None) -> ListwiseMLP:
-        """Train on slot-major rows ``x`` with 0/1 targets ``y``; ``sample_weight`` is per row
-        (the slot's weight repeated, as ``class_balance_weights`` gives it)."""
+            groups: np.ndarray, log: Callable[[str], None] = lambda _line: None) -> ListwiseMLP:
+        """Train on slot-major rows ``x`` with 0/1 targets ``y``.  ``sample_weight`` is per row
+        (the slot's weight repeated, as ``class_balance_weights`` gives it); ``groups`` is each
+        row's song.
+
+        Two passes: first :attr:`stopping_share` of the songs (at least one, never split) are
+        held back, and training stops when their log-likelihood has not improved for
+        :attr:`patience` epochs; then the network is trained afresh, same seed, on every song
+        for the best epoch count found (the usual refit, so no song is lost to stopping)."""
+        k = self.candidates
+        all_slots, all_truth = self._slots(x, y)
+        song_of_slot = np.asarray(groups).reshape(-1, k)[:, 0]
+        songs = np.unique(song_of_slot)
+        if len(songs) < 2:
+            raise ValueError("early stopping needs at least two songs to hold one back")
+        chooser = np.random.default_rng(self.seed)
+        held_songs = chooser.choice(songs, size=max(1, round(self.stopping_share * len(songs))),
+                                    replace=False)
+        held_mask = np.isin(song_of_slot, held_songs)
+        self.stopping_songs = len(held_songs)
+        weight = (np.ones(len(all_truth)) if sample_weight is None
+                  else np.asarray(sample_weight, dtype=float).reshape(-1, k)[:, 0]).astype(np.float32)
+        self.history = []
+        self.best_epoch = 0
+        scaler = self._scaler(all_slots[~held_mask])
+        self._train(self._scaled(scaler, all_slots[~held_mask]), all_truth[~held_mask],
+                    weight[~held_mask], self.max_epochs,
+                    held=(self._scaled(scaler, all_slots[held_mask]), all_truth[held_mask]), log=log)
+        log(f"listwise: best epoch {self.best_epoch}; training again on every song for that many")
+        scaler = self._scaler(all_slots)
+        params = self._train(self._scaled(scaler, all_slots), all_truth, weight, self.best_epoch)
+        self.pipeline = self._as_sklearn(scaler, params, x[:2])
+        return self
+
+    @staticmethod
+    def _scaler(slots: np.ndarray) -> object:
         from sklearn.preprocessing import StandardScaler
 
-        scaler = StandardScaler().fit(x)
-        slots, truth = self._slots(scaler.transform(x).astype(np.float32), y)
-        held, held_truth = self._slots(scaler.transform(x_validation).astype(np.float32), y_validation)
-        k = self.candidates
-        weight = (np.ones(len(truth)) if sample_weight is None
-                  else np.asarray(sample_weight, dtype=float).reshape(-1, k)[:, 0]).astype(np.float32)
+        return StandardScaler().fit(slots.reshape(-1, slots.shape[2]))
+
+    @staticmethod
+    def _scaled(scaler: object, slots: np.ndarray) -> np.ndarray:
+        flat = scaler.transform(slots.reshape(-1, slots.shape[2]))  # type: ignore[attr-defined]
+        return flat.astype(np.float32, copy=False).reshape(slots.shape)
+
+    def _train(self, slots: np.ndarray, truth: np.ndarray, weight: np.ndarray, epochs: int, *,
+               held: tuple[np.ndarray, np.ndarray] | None = None,
+               log: Callable[[str], None] = lambda _line: None) -> list[np.ndarray]:
+        """Adam on minibatches of slots for ``epochs`` epochs (fixed seed).  With ``held``
+        songs, stop early and record each epoch in :attr:`history` and the best in
+        :attr:`best_epoch`; return the parameters of the last epoch (or, with ``held``, of
+        the best one)."""
         rng = np.random.default_rng(self.seed)
         width = slots.shape[2]
         params = [
@@ -85,8 +132,8 @@ class ListwiseMLP:
         ]
         first = [np.zeros_like(p) for p in params]
         second = [np.zeros_like(p) for p in params]
-        step, best, best_params, waited = 0, -np.inf, [p.copy() for p in params], 0
-        for epoch in range(self.max_epochs):
+        step, best, best_params, waited, patience_mark = 0, -np.inf, params, 0, -np.inf
+        for epoch in range(epochs):
             order = rng.permutation(len(truth))
             for start in range(0, len(order), self.batch_slots):
                 batch = order[start:start + self.batch_slots]
@@ -99,19 +146,23 @@ class ListwiseMLP:
                     v += 0.001 * g * g
                     p -= self.learning_rate * (m / (1 - 0.9 ** step)) \
                         / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
-            log_likelihood, accuracy = self._validation(params, held, held_truth)
-            self.history.append({"epoch": epoch + 1, "validation_log_likelihood": round(log_likelihood, 4),
-                                 "validation_model_only_accuracy": round(accuracy, 4)})
-            log(f"listwise epoch {epoch + 1}: validation log-likelihood {log_likelihood:.4f}, "
+            if held is None:
+                continue
+            log_likelihood, accuracy = self._validation(params, *held)
+            self.history.append({"epoch": epoch + 1, "stopping_log_likelihood": round(log_likelihood, 5),
+                                 "stopping_model_only_accuracy": round(accuracy, 4)})
+            log(f"listwise epoch {epoch + 1}: held-back log-likelihood {log_likelihood:.4f}, "
                 f"accuracy {accuracy:.4f}")
-            if log_likelihood > best + 1e-4:
-                best, best_params, waited = log_likelihood, [p.copy() for p in params], 0
+            if log_likelihood > best:  # the best epoch is kept, however small its lead
+                best, best_params, self.best_epoch = log_likelihood, [p.copy() for p in params], epoch + 1
+            # ... but only a real improvement (1e-4) resets the patience
+            if log_likelihood > patience_mark + 1e-4:
+                patience_mark, waited = log_likelihood, 0
             else:
                 waited += 1
                 if waited >= self.patience:
                     break
-        self.pipeline = self._as_sklearn(scaler, best_params, x[:2])
-        return self
+        return best_params if held is not None else params
 
     def _gradients(self, params: list[np.ndarray], x: np.ndarray, truth: np.ndarray,
                    weight: np.ndarray) -> list[np.ndarray]:

@@ -8,9 +8,10 @@ steps, all with fixed seeds:
 3. cut every song into slots as the engine does and label each slot with
    the human chord, mapped into the vocabulary;
 4. count chord priors, transitions, starts and ends on the training songs;
-5. fit the candidate classifiers (logistic regression, a small MLP, gradient
-   boosting) and keep the one with the best validation chord accuracy after
-   full decoding;
+5. fit the candidates (logistic regression, a small MLP and gradient boosting,
+   each classifying a (slot, chord) pair alone, and an MLP trained listwise on
+   the softmax over each slot's candidates, see :mod:`.listwise`) and keep the
+   one with the best validation chord accuracy after full decoding;
 6. choose how much of the chord prior the decoder divides out of the model's
    scores (``decoding.prior_correction``, see :data:`PRIOR_CORRECTIONS`) and
    calibrate the posterior temperature, both on the validation songs;
@@ -58,6 +59,11 @@ __all__ = ["main", "train"]
 SEED = 20261125
 #: Validation agreement (share of slots) within which two candidate models count as equal.
 SELECTION_TOLERANCE = 0.005
+#: The tie-break between candidates whose validation agreement is within SELECTION_TOLERANCE:
+#: the first in this order, cheapest to run first.  A fixed order, not a timing, so the choice
+#: never depends on how busy the machine was.  The two MLPs are the same size; of the two,
+#: scikit-learn's own estimator comes before the one trained by our numpy code.
+PREFERENCE = ("logistic", "mlp", "listwise", "gbm")
 #: Prior corrections tried on the validation songs.  The rule: the smallest whose chord
 #: histogram entropy and chord coverage both come within VARIETY_TOLERANCE of the human
 #: chords' (the issue's "no one-chord answers" target), as long as its exact agreement is within
@@ -231,6 +237,15 @@ def choose_prior_correction(songs: Sequence[SongSlots], bundle_for: Callable[[fl
     return max(PRIOR_CORRECTIONS, key=lambda c: (trials[str(c)]["exact"], c)), trials
 
 
+def choose_model(selection: dict[str, dict]) -> str:
+    """The best validation agreement wins; candidates within SELECTION_TOLERANCE of it are as
+    good given the validation set's size, and then the first of them in PREFERENCE wins."""
+    best_exact = max(v["validation_decoded_exact"] for v in selection.values())
+    close = [n for n, v in selection.items()
+             if v["validation_decoded_exact"] >= best_exact - SELECTION_TOLERANCE]
+    return min(close, key=PREFERENCE.index)
+
+
 def emission_accuracy(raw: np.ndarray, targets: np.ndarray, output: str = "probability"
                       ) -> tuple[float, float]:
     """Per-slot accuracy of the model alone (argmax over candidates) and mean log-likelihood
@@ -294,7 +309,7 @@ def _load_all(corpora: Sequence[tuple[str, str]], limit: int | None, log: Callab
 
 
 def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
-          seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm"),
+          seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm", "listwise"),
           max_rows: int = 600_000, balance: float = 0.5, command: str = "",
           log: Callable[[str], None] = print) -> dict:
     """Train, select, calibrate, export and document one style's model; returns the card."""
@@ -315,7 +330,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         if not prepared[split]:
             raise SystemExit(f"no songs in the {split} split: give more data (or a larger --limit)")
     tables = count_context(prepared["train"])
-    x_train, y_train, slot_train, _ = build_rows(prepared["train"], tables)
+    x_train, y_train, slot_train, song_train = build_rows(prepared["train"], tables)
     w_train = class_balance_weights(y_train, slot_train, balance)
     x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
     x_test, y_test, _, _ = build_rows(prepared["test"], tables)
@@ -329,7 +344,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         model = factories[name]()
         if isinstance(model, ListwiseMLP):  # whole slots: a softmax needs every candidate
             y_fit = y_train
-            model.fit(x_train, y_train, w_train, x_validation=x_val, y_validation=y_val, log=log)
+            model.fit(x_train, y_train, w_train, groups=song_train, log=log)
         else:
             x_fit, y_fit, w_fit = _subsample(x_train, y_train, w_train, max_rows, seed)
             _fit(model, x_fit, y_fit, w_fit)
@@ -347,12 +362,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
                            "validation_decoded_root": decoded["root"]}
         fitted[name] = model
         log(f"{name}: {selection[name]}")
-    # The best validation agreement wins; candidates within SELECTION_TOLERANCE of it are
-    # as good given the validation set's size, and then the fastest to run wins.
-    best_exact = max(v["validation_decoded_exact"] for v in selection.values())
-    close = [n for n, v in selection.items()
-             if v["validation_decoded_exact"] >= best_exact - SELECTION_TOLERANCE]
-    chosen = min(close, key=lambda n: selection[n]["predict_microseconds_per_row"])
+    chosen = choose_model(selection)
     model = fitted[chosen]
     log(f"chosen: {chosen}")
     prior_correction, correction_trials = choose_prior_correction(
@@ -370,7 +380,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     options = {} if output == "score" else {"zipmap": False}
     onnx_model = to_onnx(exported, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
                          options=options, target_opset={"": 17, "ai.onnx.ml": 3})
-    onnx_bytes = onnx_model.SerializeToString()
+    onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     bundle = _bundle(style, model, tables, temperature, prior_correction, session=session)
     onnx_raw = bundle.score(x_test.astype(np.float32))
@@ -408,9 +418,11 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "output": output,
         "model": {"chosen": chosen, "type": type(model).__name__, "class_balance_power": balance,
                   "params": _params(model), "selection": selection,
-                  **({"epochs": model.history} if isinstance(model, ListwiseMLP) else {}),
+                  **({"epochs": model.history, "best_epoch": model.best_epoch,
+                      "stopping_songs": model.stopping_songs} if isinstance(model, ListwiseMLP) else {}),
                   "rule": "highest validation exact chord agreement after full decoding; within "
-                          f"{SELECTION_TOLERANCE} of it, the fastest to predict"},
+                          f"{SELECTION_TOLERANCE} of it, the first of logistic, mlp, listwise, gbm "
+                          "(cheapest to run first; of the two MLPs, scikit-learn's own first)"},
         "data": {
             "corpora": corpus_reports,
             "split": {s: {"songs": len(prepared[s]), "slots": sum(len(p.labels) for p in prepared[s])}
@@ -457,6 +469,18 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     return card
 
 
+def canonical_onnx_bytes(model: object) -> bytes:
+    """The serialized model with its opset imports sorted by domain.  skl2onnx lists them in
+    an order that can change from one process to the next (it collects them in a set), which
+    changed a retrained model's sha256 although its graph was the same."""
+    imports = sorted((o.domain, o.version) for o in model.opset_import)  # type: ignore[attr-defined]
+    del model.opset_import[:]  # type: ignore[attr-defined]
+    for domain, version in imports:
+        entry = model.opset_import.add()  # type: ignore[attr-defined]
+        entry.domain, entry.version = domain, version
+    return model.SerializeToString()  # type: ignore[attr-defined,no-any-return]
+
+
 def _prior_baseline(songs: Sequence[SongSlots], tables: ContextTables) -> float:
     hits = total = 0
     for prepared in songs:
@@ -499,7 +523,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--models", default="logistic,mlp,gbm,listwise",
                         help="candidate classifiers to compare (default: %(default)s)")
     parser.add_argument("--max-rows", type=int, default=600_000,
-                        help="training rows per candidate (all positives kept; default: %(default)s)")
+                        help="training rows per binary candidate (all positives kept; the listwise "
+                             "candidate always uses every slot whole; default: %(default)s)")
     parser.add_argument("--balance", type=float, default=0.5,
                         help="class balancing: slots weigh (commonest/their chord's count)**B "
                              "(0 = off; default: %(default)s)")
