@@ -42,7 +42,7 @@ from .features import VOCABULARY_ARRAYS, build_features
 from .key_finding import KeyEstimate, estimate_key
 from .mask import OTHER_PRIORITY, TARGET_PRIORITY, check_mask
 from .melody import Melody
-from .scorer import ModelBundle, load_model
+from .scorer import FIT_FLOOR, ModelBundle, load_model
 from .slots import Slot, SlotGrid, make_slots
 from .theory import Key, degree_of, parse_key
 from .vocabulary import VOCABULARY
@@ -59,7 +59,6 @@ __all__ = [
     "note_priorities",
 ]
 
-_FLOOR = 1e-9
 VOCABULARY_TONES = VOCABULARY_ARRAYS.tones  # (chords, 12) chord-tone indicator above the tonic
 
 
@@ -382,9 +381,9 @@ def harmonize_grid(
     movement_done = [0] + [realised_movement(a, b) for a, b in zip(voicings, voicings[1:])]
     voice_leading = np.exp(-np.asarray(movement_done, dtype=float) / VOICE_LEADING_SCALE)
     scores = np.exp(
-        (weights.harmonic * np.log(np.maximum(relative_fit, _FLOOR))
-         + weights.voice_leading * np.log(np.maximum(voice_leading, _FLOOR))
-         + weights.contextual * np.log(np.maximum(contextual, _FLOOR))) / total_weight
+        (weights.harmonic * np.log(np.maximum(relative_fit, FIT_FLOOR))
+         + weights.voice_leading * np.log(np.maximum(voice_leading, FIT_FLOOR))
+         + weights.contextual * np.log(np.maximum(contextual, FIT_FLOOR))) / total_weight
     )
     # One rounding pass for every per-chord number (rows: the columns below, then the three
     # alternatives' probabilities).

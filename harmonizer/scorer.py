@@ -4,8 +4,8 @@ A style's model is two files in ``models/``: ``<style>.onnx`` (a scikit-learn
 classifier, or the regressor a listwise model becomes, exported with skl2onnx)
 and ``<style>.json``, its model card, which also carries what the decoder
 learned from the same data: chord priors, transition, start and end
-probabilities per mode, and the calibrated temperature.  At run time one batched onnxruntime call scores every
-candidate chord of every slot.
+probabilities per mode, and the calibrated temperature.  At run time one
+batched onnxruntime call scores every candidate chord of every slot.
 """
 
 from __future__ import annotations

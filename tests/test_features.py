@@ -75,5 +75,5 @@ def test_training_rows_are_the_engines_features_even_around_unlabelled_slots():
     engine = engine.reshape(len(prepared.grid), VOCABULARY_ARRAYS.size, len(FEATURE_NAMES))
     kept = [t for t, label in enumerate(prepared.labels) if label is not None]
     assert np.array_equal(x.reshape(len(kept), VOCABULARY_ARRAYS.size, -1), engine[kept])
-    after = _block("previous_melody_above_root")
-    assert engine[2, :, after].any()  # bar 3 sees bar 2's E although bar 2 is not a training row
+    before = _block("previous_melody_above_root")
+    assert engine[2, :, before].any()  # bar 3 sees bar 2's E although bar 2 is not a training row

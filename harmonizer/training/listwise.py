@@ -12,8 +12,8 @@ rank).  Every slot is used whole, so nothing is sampled away.
 The network is plain numpy (Adam, fixed seed).  The number of epochs is
 found by early stopping on a share of the *training* songs held back for it
 (so the validation songs only choose between candidates), and then the
-network is trained again on every training song for that many epochs.  Once trained it is handed to
-scikit-learn as a fitted ``StandardScaler`` + ``MLPRegressor`` pipeline, so
+network is trained again on every training song for that many epochs.  Once
+trained it is handed to scikit-learn as a fitted ``StandardScaler`` + ``MLPRegressor`` pipeline, so
 skl2onnx exports it like any other candidate; its card says ``"output":
 "score"`` and the engine takes the softmax per slot (``ModelBundle.chord_fit``).
 """
@@ -98,6 +98,8 @@ class ListwiseMLP:
         self._train(self._scaled(scaler, all_slots[~held_mask]), all_truth[~held_mask],
                     weight[~held_mask], self.max_epochs,
                     held=(self._scaled(scaler, all_slots[held_mask]), all_truth[held_mask]), log=log)
+        if self.best_epoch == 0:
+            raise ValueError("no epoch gave a finite log-likelihood on the held-back songs")
         log(f"listwise: best epoch {self.best_epoch}; training again on every song for that many")
         scaler = self._scaler(all_slots)
         params = self._train(self._scaled(scaler, all_slots), all_truth, weight, self.best_epoch)
@@ -118,10 +120,10 @@ class ListwiseMLP:
     def _train(self, slots: np.ndarray, truth: np.ndarray, weight: np.ndarray, epochs: int, *,
                held: tuple[np.ndarray, np.ndarray] | None = None,
                log: Callable[[str], None] = lambda _line: None) -> list[np.ndarray]:
-        """Adam on minibatches of slots for ``epochs`` epochs (fixed seed).  With ``held``
-        songs, stop early and record each epoch in :attr:`history` and the best in
-        :attr:`best_epoch`; return the parameters of the last epoch (or, with ``held``, of
-        the best one)."""
+        """Adam on minibatches of slots for ``epochs`` epochs (fixed seed); the parameters of
+        the last epoch.  With ``held`` songs, stop early and record each epoch in
+        :attr:`history` and the best in :attr:`best_epoch` (only the count is used: :meth:`fit`
+        trains again on every song)."""
         rng = np.random.default_rng(self.seed)
         width = slots.shape[2]
         params = [
@@ -132,7 +134,7 @@ class ListwiseMLP:
         ]
         first = [np.zeros_like(p) for p in params]
         second = [np.zeros_like(p) for p in params]
-        step, best, best_params, waited, patience_mark = 0, -np.inf, params, 0, -np.inf
+        step, best, waited, patience_mark = 0, -np.inf, 0, -np.inf
         for epoch in range(epochs):
             order = rng.permutation(len(truth))
             for start in range(0, len(order), self.batch_slots):
@@ -153,8 +155,8 @@ class ListwiseMLP:
                                  "stopping_model_only_accuracy": round(accuracy, 4)})
             log(f"listwise epoch {epoch + 1}: held-back log-likelihood {log_likelihood:.4f}, "
                 f"accuracy {accuracy:.4f}")
-            if log_likelihood > best:  # the best epoch is kept, however small its lead
-                best, best_params, self.best_epoch = log_likelihood, [p.copy() for p in params], epoch + 1
+            if log_likelihood > best:  # the best epoch counts, however small its lead
+                best, self.best_epoch = log_likelihood, epoch + 1
             # ... but only a real improvement (1e-4) resets the patience
             if log_likelihood > patience_mark + 1e-4:
                 patience_mark, waited = log_likelihood, 0
@@ -162,7 +164,7 @@ class ListwiseMLP:
                 waited += 1
                 if waited >= self.patience:
                     break
-        return best_params if held is not None else params
+        return params
 
     def _gradients(self, params: list[np.ndarray], x: np.ndarray, truth: np.ndarray,
                    weight: np.ndarray) -> list[np.ndarray]:

@@ -209,3 +209,16 @@ def test_model_choice_is_fixed_by_validation_numbers_not_timings(numbers, expect
                         "predict_microseconds_per_row": {"gbm": 0.1}.get(name, 9.0)}
                  for name, (exact, ll) in numbers.items()}
     assert choose_model(selection) == expected
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's own "invalid value" on NaN
+def test_listwise_training_refuses_to_return_an_untrained_network():
+    """Features that are not numbers give no usable epoch: an error, not the initial weights."""
+    import numpy as np
+
+    from harmonizer.training.listwise import ListwiseMLP
+
+    x = np.full((40, 2), np.nan)
+    y = np.tile([1, 0, 0, 0], 10)
+    with pytest.raises(ValueError, match="no epoch"):
+        ListwiseMLP(candidates=4, max_epochs=2).fit(x, y, groups=np.repeat(np.arange(10), 4))
