@@ -1,0 +1,103 @@
+"""Decoding trials on a style's validation songs (corpus key): what other decoders would give.
+
+    python scripts/decoding_trials.py classical bach ../shared/data/when_in_rome
+    python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --voice-leading
+
+Compares, with the shipped model and card, the engine's Viterbi path against the chord of
+highest posterior probability per slot (forward-backward at several temperatures), or with
+``--voice-leading`` the Viterbi path at several voice-leading scales (the engine's is
+``VOICE_LEADING_SCALE``).  Prints exact and same-root agreement with the human chords, chord
+histogram entropy and coverage (ours / human, per song, averaged) and the chord-change rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from harmonizer.decoder import Lattice, posteriors, viterbi
+from harmonizer.engine import Weights, build_lattice
+from harmonizer.evaluation.metrics import TimedChord, chord_coverage, chord_histogram_entropy
+from harmonizer.features import build_features
+from harmonizer.scorer import load_model
+from harmonizer.training.corpora import load_corpus
+from harmonizer.training.dataset import prepare_song, split_of
+from harmonizer.training.train import SEED
+from harmonizer.vocabulary import VOCABULARY
+from harmonizer.voicing import VOICE_LEADING_SCALE, voice_leading_matrix
+
+TEMPERATURES = (0.3, 0.45, 0.6, 0.8, 1.0, 1.3)
+SCALES = (VOICE_LEADING_SCALE, 12.0, 24.0, float("inf"))
+
+
+def _score(songs, paths, tally: Counter, variety: dict) -> None:
+    for prepared, path in zip(songs, paths):
+        key, ours, human, previous = prepared.song.key, [], [], None
+        for t, (slot, label) in enumerate(zip(prepared.grid.slots, prepared.labels)):
+            if label is None:
+                continue
+            chord, truth = VOCABULARY[path[t]], VOCABULARY[label]
+            ours.append(TimedChord(slot.onset, slot.duration, chord.root_pitch_class(key), chord.quality))
+            human.append(TimedChord(slot.onset, slot.duration, truth.root_pitch_class(key), truth.quality))
+            tally["slots"] += 1
+            tally["exact"] += chord.index == truth.index
+            tally["root"] += chord.root == truth.root
+            if previous is not None:
+                tally["pairs"] += 1
+                tally["changes"] += chord.index != previous[0]
+                tally["human_changes"] += truth.index != previous[1]
+            previous = (chord.index, truth.index)
+        if human:
+            for name, metric in (("che", chord_histogram_entropy), ("cc", chord_coverage)):
+                variety[name].append(metric(ours))
+                variety[f"{name}_human"].append(metric(human))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("style")
+    parser.add_argument("corpus")
+    parser.add_argument("path")
+    parser.add_argument("--voice-leading", action="store_true", help="vary the voice-leading scale instead")
+    options = parser.parse_args()
+    bundle = load_model(options.style)
+    songs = [prepare_song(s) for s in load_corpus(options.corpus, options.path)
+             if split_of(s, SEED) == "validation"]
+    weights = Weights().normalised()
+    fits = []
+    for prepared in songs:
+        features, _ = build_features(prepared.grid, prepared.mode, bundle.log_prior[prepared.mode])
+        fits.append(bundle.chord_fit(features, len(prepared.grid)))
+    lattices = [build_lattice(fit, bundle, p.mode, weights) for fit, p in zip(fits, songs)]
+    trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
+    if options.voice_leading:
+        movement = -weights.voice_leading * voice_leading_matrix()
+        for scale in SCALES[1:]:
+            trials[f"viterbi, voice-leading scale {scale:g}"] = [
+                np.asarray(viterbi(Lattice(
+                    lat.emission,
+                    movement / scale + weights.contextual * bundle.transition[p.mode],
+                    lat.start, lat.end)).chords)
+                for lat, p in zip(lattices, songs)]
+    else:
+        for temperature in TEMPERATURES:
+            trials[f"posterior argmax, T {temperature}"] = [posteriors(lat, temperature)[0].argmax(axis=1)
+                                                            for lat in lattices]
+    print(f"{options.style} on {len(songs)} validation songs of {options.corpus} "
+          f"(card temperature {bundle.temperature}, prior correction {bundle.prior_correction})")
+    for name, paths in trials.items():
+        tally: Counter = Counter()
+        variety: dict = defaultdict(list)
+        _score(songs, paths, tally, variety)
+        n, pairs = max(tally["slots"], 1), max(tally["pairs"], 1)
+        print(f"{name:<34} exact {tally['exact'] / n:.3f}  root {tally['root'] / n:.3f}  "
+              f"CHE {np.mean(variety['che']):.3f}/{np.mean(variety['che_human']):.3f}  "
+              f"CC {np.mean(variety['cc']):.2f}/{np.mean(variety['cc_human']):.2f}  "
+              f"changes {tally['changes'] / pairs:.3f}/{tally['human_changes'] / pairs:.3f}")
+
+
+if __name__ == "__main__":
+    main()
