@@ -39,7 +39,7 @@ from . import limits
 from .decoder import Lattice, is_frozen, k_best, posteriors
 from .errors import OptionError
 from .features import VOCABULARY_ARRAYS, build_features
-from .key_finding import KeyEstimate, estimate_key
+from .key_finding import KeyEstimate, KeyModel, estimate_key
 from .mask import OTHER_PRIORITY, TARGET_PRIORITY, check_mask
 from .melody import Melody
 from .scorer import FIT_FLOOR, ModelBundle, load_model
@@ -177,6 +177,7 @@ class Harmonization:
                 "margin": self.key.margin,
                 "runner_up": self.key.runner_up.name,
                 "profile": self.key.profile,
+                "key_model": self.key.key_model,
                 "from_user": self.key.from_user,
             },
             "style": self.style,
@@ -295,9 +296,10 @@ def user_key(key: Key) -> KeyEstimate:
     return KeyEstimate(key, 1.0, key, 1.0, 1.0, "user", from_user=True)
 
 
-def _resolve_key(key: Key | str | None, melody: Melody, key_signature: Key | None) -> KeyEstimate:
+def _resolve_key(key: Key | str | None, melody: Melody, key_signature: Key | None,
+                 key_model: KeyModel | None = None) -> KeyEstimate:
     if key is None:
-        return estimate_key(melody.notes, key_signature)
+        return estimate_key(melody.notes, key_signature, model=key_model, meter=melody.meter)
     return user_key(parse_key(key) if isinstance(key, str) else key)
 
 
@@ -325,7 +327,8 @@ def harmonize_melody(
     weights = weights or Weights()
     check_alternatives(alternatives)
     bundle = model or load_model(style)
-    estimate = _resolve_key(key, melody, key_signature)
+    # The style's own key finding, learned with its model (see the model card's key_finding).
+    estimate = _resolve_key(key, melody, key_signature, bundle.key_model)
     tonal = estimate.key
     priorities = note_priorities(tonal, target_mask)
     grid = make_slots(melody, tonal, harmonic_rhythm, priorities)

@@ -5,6 +5,14 @@ with the major and minor profile rotated to each of the 12 tonics, in the
 manner of the Krumhansl–Schmuckler algorithm.  A key-signature event is used
 as evidence (a small bonus to the two keys it names), never as truth.
 
+A style's model card may carry a :class:`KeyModel`: a multinomial logistic
+regression over the 24 keys, learned from the keys of the style's training
+songs, that weighs the same correlation against what a profile cannot say --
+how common each mode is in the style, which degree a tune starts and ends on,
+how far the style's key signatures can be trusted (:data:`KEY_MODEL_FEATURES`).
+The weights are shared by the 12 tonics of a mode, so transposing a melody
+transposes its key exactly as before.
+
 References
 ----------
 Krumhansl, C. L. (1990). *Cognitive Foundations of Musical Pitch*. Oxford UP
@@ -16,15 +24,16 @@ Temperley, D. (2007). *Music and Probability*. MIT Press (Kostka–Payne profile
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .melody import Note
+from .melody import Meter, Note
 from .theory import Key, Mode
 
-__all__ = ["KeyEstimate", "PROFILES", "estimate_key", "key_from_histogram", "pitch_class_profile"]
+__all__ = ["KEY_MODEL_FEATURES", "KeyEstimate", "KeyModel", "PROFILES", "estimate_key", "key_features",
+           "key_from_histogram", "pitch_class_profile"]
 
 #: Published key profiles, index 0 = tonic; values as printed by their authors.
 PROFILES: dict[str, dict[Mode, tuple[float, ...]]] = {
@@ -56,13 +65,77 @@ FINAL_NOTE_WEIGHT = 2.0
 CONFIDENCE_TEMPERATURE = 0.05
 
 
+#: What a :class:`KeyModel` weighs for each candidate key (tonic and mode), in this order.
+KEY_MODEL_FEATURES: tuple[str, ...] = (
+    "profile_correlation",  # the melody's correlation with the mode's profile on this tonic
+    "mode",  # 1: the mode's own bias (how common it is in the style)
+    "last_note_is_tonic",
+    "last_note_in_tonic_triad",
+    "first_note_in_tonic_triad",
+    "key_signature_names_key",  # the file's key signature is this key's or its relative's
+    "downbeats_in_tonic_triad",  # share of the bars whose downbeat sounds a tone of this key's tonic triad
+    "tonic_unsounded",  # 1 when the melody never sounds the tonic
+)
+
+
+@dataclass(frozen=True)
+class KeyModel:
+    """Learned weights of :data:`KEY_MODEL_FEATURES`, one row per mode (major, minor).
+
+    A key's score is its feature row times its mode's weights; the softmax of the 24
+    scores is the probability of each key.  ``name`` says where the weights come from
+    (the style), for messages and reports.
+    """
+
+    weights: np.ndarray  # (2, len(KEY_MODEL_FEATURES)): row 0 major, row 1 minor
+    profile: str = DEFAULT_PROFILE
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        weights = np.asarray(self.weights, dtype=float)
+        if weights.shape != (2, len(KEY_MODEL_FEATURES)) or not np.isfinite(weights).all():
+            raise ValueError(f"A key model's weights must be finite, shape (2, {len(KEY_MODEL_FEATURES)}). "
+                             f"Got shape {weights.shape}.")
+        if self.profile not in PROFILES:
+            raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {self.profile!r}.")
+        weights.setflags(write=False)
+        object.__setattr__(self, "weights", weights)
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """The 24 keys' scores (major C..B, then minor C..B) from :func:`key_features`."""
+        return np.concatenate([features[:12] @ self.weights[0], features[12:] @ self.weights[1]])
+
+    def as_card(self) -> dict[str, object]:
+        return {"profile": self.profile, "features": list(KEY_MODEL_FEATURES),
+                "weights": {"major": [round(float(w), 6) for w in self.weights[0]],
+                            "minor": [round(float(w), 6) for w in self.weights[1]]}}
+
+    @classmethod
+    def from_card(cls, entry: object, name: str = "") -> KeyModel:
+        """Read :meth:`as_card`'s form; raises ``ValueError`` for anything else."""
+        if not isinstance(entry, dict) or entry.get("features") != list(KEY_MODEL_FEATURES):
+            raise ValueError("its features are not this engine's")
+        weights = entry.get("weights")
+        if not isinstance(weights, dict):
+            raise ValueError("it has no weights")
+        rows = [weights.get("major"), weights.get("minor")]
+        if not all(isinstance(row, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool)
+                                                  for w in row) for row in rows):
+            raise ValueError("its weights are not lists of numbers")
+        return cls(np.array(rows, dtype=float), str(entry.get("profile", DEFAULT_PROFILE)), name)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyEstimate:
     """The most likely key with its evidence.
 
-    ``margin`` is the correlation of the best key minus the runner-up's;
-    ``confidence`` is the softmax share of the best key over all 24 keys
-    (temperature :data:`CONFIDENCE_TEMPERATURE`), in [0, 1].
+    ``correlation`` is the best key's correlation with its profile.  Found by the
+    profiles alone, ``margin`` is that correlation minus the runner-up's and
+    ``confidence`` the softmax share of the best key over all 24 keys (temperature
+    :data:`CONFIDENCE_TEMPERATURE`); found with a :class:`KeyModel`, ``margin`` is the
+    difference of the two keys' scores (log odds) and ``confidence`` the model's
+    probability of the best key.  ``profile`` names the profiles, ``key_model`` the
+    style whose key model weighed them ("" for none).
     """
 
     key: Key
@@ -72,6 +145,7 @@ class KeyEstimate:
     confidence: float
     profile: str
     from_user: bool = False
+    key_model: str = ""
 
 
 def pitch_class_profile(notes: Iterable[Note], final_note_weight: float = FINAL_NOTE_WEIGHT) -> np.ndarray:
@@ -91,15 +165,90 @@ def estimate_key(
     notes: Iterable[Note],
     key_signature: Key | None = None,
     profile: str = DEFAULT_PROFILE,
+    model: KeyModel | None = None,
+    meter: Meter | None = None,
 ) -> KeyEstimate:
     """Estimate the key of a melody.
 
     ``key_signature`` (from the file) adds :data:`KEY_SIGNATURE_BONUS` to the
-    major key and the relative minor it stands for.  Raises ``ValueError`` for
-    an unknown profile name and returns C major with confidence 0 for a melody
-    with no pitches.
+    major key and the relative minor it stands for; with a ``model`` (a style's
+    learned :class:`KeyModel`, whose own profile then counts) the model weighs it
+    instead.  Raises ``ValueError`` for an unknown profile name and returns C major
+    with confidence 0 for a melody with no pitches.
     """
-    return key_from_histogram(pitch_class_profile(notes), key_signature, profile)
+    notes = list(notes)
+    if model is None:
+        return key_from_histogram(pitch_class_profile(notes), key_signature, profile)
+    features = key_features(notes, key_signature, model.profile, meter)
+    if features is None:
+        return key_from_histogram(np.zeros(12), key_signature, model.profile)
+    scores = model.scores(features)
+    order = np.argsort(-scores, kind="stable")
+    best, second = int(order[0]), int(order[1])
+    shares = np.exp(scores - scores[best])
+    return KeyEstimate(
+        key=_key_of_index(best, key_signature),
+        correlation=round(float(features[best, 0]), 4),
+        runner_up=_key_of_index(second, key_signature),
+        margin=round(float(scores[best] - scores[second]), 4),
+        confidence=round(float(1.0 / shares.sum()), 4),
+        profile=model.profile,
+        key_model=model.name or "learned",
+    )
+
+
+def key_features(notes: Iterable[Note], key_signature: Key | None = None,
+                 profile: str = DEFAULT_PROFILE, meter: Meter | None = None) -> np.ndarray | None:
+    """The :data:`KEY_MODEL_FEATURES` of each of the 24 keys (major C..B, then minor C..B),
+    as a (24, features) array; None for a melody with no pitches.  ``meter`` places the
+    downbeats (default: 4/4 from beat 0)."""
+    if profile not in PROFILES:
+        raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {profile!r}.")
+    ordered = sorted(notes, key=lambda n: n.onset)
+    histogram = pitch_class_profile(ordered)
+    if not ordered or histogram.sum() <= 0:
+        return None
+    first, last = ordered[0].pitch % 12, max(ordered, key=lambda n: n.onset).pitch % 12
+    signature_major = None
+    if key_signature is not None:
+        signature_major = (key_signature.tonic + (3 if key_signature.is_minor else 0)) % 12
+    downbeats = _downbeat_pitch_classes(ordered, meter or Meter())
+    size = len(KEY_MODEL_FEATURES)
+    features = np.zeros((24, size))
+    for m, mode in enumerate(("major", "minor")):
+        template: np.ndarray = np.asarray(PROFILES[profile][mode], dtype=float)  # type: ignore[index]
+        for tonic in range(12):
+            triad = [tonic, (tonic + (4 if mode == "major" else 3)) % 12, (tonic + 7) % 12]
+            row = features[m * 12 + tonic]
+            row[0] = float(np.corrcoef(histogram, np.roll(template, tonic))[0, 1]) \
+                if histogram.std() > 0 else -1.0
+            row[1] = 1.0
+            row[2] = float(last == tonic)
+            row[3] = float(last in triad)
+            row[4] = float(first in triad)
+            if signature_major is not None:
+                named = signature_major if mode == "major" else (signature_major + 9) % 12
+                row[5] = float(tonic == named)
+            if downbeats.size:
+                row[6] = float(np.isin(downbeats, triad).mean())
+            row[7] = float(histogram[tonic] <= 0)
+    return features
+
+
+def _downbeat_pitch_classes(ordered: Sequence[Note], meter: Meter) -> np.ndarray:
+    """The pitch class sounding at each bar's downbeat (bars with a rest there left out).
+
+    Strong beats carry a key's tonic triad far more than its other tones, and where the last
+    note cannot be trusted -- a phrase ending on a half cadence -- they still can.
+    """
+    end = ordered[-1].end
+    onsets = np.array([n.onset for n in ordered])
+    found = []
+    for bar in meter.bars(end):
+        index = int(np.searchsorted(onsets, bar.onset + 1e-6, side="right")) - 1
+        if index >= 0 and ordered[index].end > bar.onset + 1e-6:
+            found.append(ordered[index].pitch % 12)
+    return np.asarray(found, dtype=int)
 
 
 def key_from_histogram(

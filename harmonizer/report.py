@@ -59,7 +59,8 @@ def summary(path: str, harmonization: Harmonization, melody: MelodyCandidate | N
         lines.append(f"Key:     {key.key.name} (given)")
     else:
         lines.append(f"Key:     {key.key.name} (confidence {key.confidence:.2f}; runner-up "
-                     f"{key.runner_up.name}, margin {key.margin:.3f}, {key.profile} profiles)")
+                     f"{key.runner_up.name}, margin {key.margin:.3f}, {key.profile} profiles"
+                     + (f" + {key.key_model} key model)" if key.key_model else ")"))
     lines.append(f"Style:   {harmonization.style}; harmonic rhythm: {harmonization.harmonic_rhythm}")
     if harmonization.mask_coverage is not None:
         lines.append(f"Mask:    target degrees cover {harmonization.mask_coverage:.0%} of the melody notes")

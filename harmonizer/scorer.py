@@ -21,11 +21,12 @@ import numpy as np
 
 from .errors import ModelError, OptionError
 from .features import FEATURE_NAMES
+from .key_finding import KeyModel
 from .theory import Mode
 from .vocabulary import VOCABULARY
 
-__all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "MODELS_DIR", "STYLES",
-           "OUTPUTS"]
+__all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "key_model_digest",
+           "KEY_MODEL_FILE", "MODELS_DIR", "STYLES", "OUTPUTS"]
 
 _PACKAGE = Path(__file__).resolve().parent
 #: Where the shipped models live: ``models/`` of a source checkout, or the copy a wheel
@@ -36,6 +37,8 @@ MODELS_DIR = next(
 )
 #: Every style the harmonizer knows of; a style without a shipped model is refused clearly.
 STYLES: tuple[str, ...] = ("classical", "folk", "pop", "jazz", "blues")
+#: The key model shared by the styles, beside their models (``harmonizer.training.key_model``).
+KEY_MODEL_FILE = "key_model.json"
 #: What a model may return per row (:attr:`ModelBundle.output`).
 OUTPUTS: tuple[str, ...] = ("probability", "score")
 #: The least share of a slot's distribution any chord gets, so every log stays finite.
@@ -79,6 +82,9 @@ class ModelBundle:
     #: real number whose softmax over the slot's candidates is that distribution (a model
     #: trained listwise, see ``harmonizer.training.listwise``).
     output: str = "probability"
+    #: The key model the style finds keys with (:data:`KEY_MODEL_FILE`, learned on every
+    #: corpus's training songs, used by the styles its card names); None: the profiles alone.
+    key_model: KeyModel | None = None
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUTS:
@@ -131,6 +137,36 @@ def _table(card: dict, name: str, mode: Mode, shape: tuple[int, ...], path: Path
     return values
 
 
+def key_model_digest(entry: object) -> str:
+    """sha256 of a key model's card entry as canonical JSON (sorted keys, no spaces)."""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _load_key_model(folder: Path, style: str) -> KeyModel | None:
+    """The key model of :data:`KEY_MODEL_FILE` in ``folder`` if its card says ``style`` uses it;
+    None without the file (the profiles alone).  A broken file is a :class:`ModelError`."""
+    path = folder / KEY_MODEL_FILE
+    if not path.exists():
+        return None
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{path}: unreadable key model card ({error})") from error
+    if not isinstance(card, dict) or not isinstance(card.get("styles"), dict):
+        raise ModelError(f"{path}: the key model card has no 'styles' object")
+    used = card["styles"].get(style, False)
+    if not isinstance(used, bool):
+        raise ModelError(f"{path}: styles.{style} is {used!r}, not true or false")
+    if not used:
+        return None
+    if card.get("sha256") != key_model_digest(card.get("model")):
+        raise ModelError(f"{path}: sha256 does not match the key model's weights")
+    try:
+        return KeyModel.from_card(card["model"], name=style)
+    except ValueError as error:
+        raise ModelError(f"{path}: the key model is unusable ({error})") from error
+
+
 @lru_cache(maxsize=16)
 def _load(style: str, directory: str) -> ModelBundle:
     folder = Path(directory)
@@ -181,6 +217,7 @@ def _load(style: str, directory: str) -> ModelBundle:
     if isinstance(correction, bool) or not isinstance(correction, (int, float)) \
             or not 0.0 <= correction <= 1.0:
         raise ModelError(f"{card_path}: decoding.prior_correction {correction!r} is not a number in 0..1")
+    key_model = _load_key_model(folder, style)
     output = card.get("output", "probability")
     if output not in OUTPUTS:
         raise ModelError(f"{card_path}: output {output!r} is not one of {list(OUTPUTS)}")
@@ -199,6 +236,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         temperature=float(temperature),
         prior_correction=float(correction),
         output=output,
+        key_model=key_model,
     )
 
 

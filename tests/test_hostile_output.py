@@ -22,7 +22,7 @@ import harmonizer.scorer
 from harmonizer.cli import main
 from harmonizer.errors import ModelError, OptionError
 from harmonizer.features import FEATURE_NAMES
-from harmonizer.scorer import MODELS_DIR, load_model
+from harmonizer.scorer import KEY_MODEL_FILE, MODELS_DIR, key_model_digest, load_model
 
 from .conftest import EXAMPLES
 from .hostile import GOOD_MIDI, refuse, snapshot
@@ -186,6 +186,19 @@ def _install(folder: Path, onnx: bytes, card_changes: dict | None = None, sha: b
     (folder / "folk.json").write_text(json.dumps(card), encoding="utf-8")
 
 
+def _install_key_model(folder: Path, changes: dict | str, sha: bool = False) -> None:
+    """A working folk model beside a key model card: the shipped one with ``changes`` (or text)."""
+    _install(folder, _graph("ok"))
+    if isinstance(changes, str):
+        text = changes
+    else:
+        card = {**json.loads((MODELS_DIR / KEY_MODEL_FILE).read_text(encoding="utf-8")), **changes}
+        if sha:
+            card["sha256"] = key_model_digest(card["model"])
+        text = json.dumps(card)
+    (folder / KEY_MODEL_FILE).write_text(text, encoding="utf-8")
+
+
 def _graph(kind: str) -> bytes:
     """A tiny ONNX model: 'nan' and 'inf' give such probabilities, 'narrow' expects 5 features,
     'flat' returns one number per row."""
@@ -237,6 +250,18 @@ BROKEN_MODELS = [
                  ["temperature 'hot' is not a positive number"], id="card-bad-temperature"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"output": "logits"}),
                  ["folk.json: output 'logits' is not one of"], id="card-bad-output"),
+    pytest.param(lambda f: _install_key_model(f, "{not json"),
+                 ["key_model.json: unreadable key model card"], id="key-model-not-json"),
+    pytest.param(lambda f: _install_key_model(f, {"styles": None}),
+                 ["key_model.json: the key model card has no 'styles' object"], id="key-model-no-styles"),
+    pytest.param(lambda f: _install_key_model(f, {"styles": {"folk": "yes"}}),
+                 ["key_model.json: styles.folk is 'yes', not true or false"], id="key-model-bad-style-flag"),
+    pytest.param(lambda f: _install_key_model(f, {"styles": {"folk": True}, "sha256": "0" * 64}),
+                 ["key_model.json: sha256 does not match the key model's weights"], id="key-model-tampered"),
+    pytest.param(lambda f: _install_key_model(f, {"styles": {"folk": True}, "model": {"weights": 2.0}},
+                                              sha=True),
+                 ["key_model.json: the key model is unusable (its features are not this engine's)"],
+                 id="key-model-bad-weights"),
     pytest.param(lambda f: _install(f, b"x", {"features": 12}), ["feature schema differs"],
                  id="card-bad-features"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"context": {}}),

@@ -1,13 +1,39 @@
-"""Key finding: published profiles, key-signature evidence, transposition and edge cases."""
+"""Key finding: published profiles, key-signature evidence, transposition, edge cases, and
+the key model learned from real songs."""
 
+import dataclasses
+import json
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
-from harmonizer.key_finding import KEY_SIGNATURE_BONUS, PROFILES, estimate_key
-from harmonizer.melody import Note
-from harmonizer.theory import parse_key
+from harmonizer.engine import harmonize_melody
+from harmonizer.key_finding import (
+    CONFIDENCE_TEMPERATURE,
+    KEY_MODEL_FEATURES,
+    KEY_SIGNATURE_BONUS,
+    PROFILES,
+    KeyModel,
+    estimate_key,
+    key_features,
+)
+from harmonizer.melody import Melody, Meter, Note, TimeSignature
+from harmonizer.scorer import KEY_MODEL_FILE, MODELS_DIR, STYLES, key_model_digest, load_model
+from harmonizer.theory import Key, parse_key
+from harmonizer.training.key_model import CORPUS_STYLE
+from harmonizer.training.song_keys import (
+    KEY_MODEL_OPENINGS,
+    KEY_MODEL_SHARED,
+    fit_key_model,
+    openings_of,
+    with_openings,
+)
 
 C_MAJOR_TUNE = [60, 62, 64, 65, 67, 65, 64, 62, 64, 67, 72, 71, 67, 65, 64, 62, 60]
 A_HARMONIC_MINOR_TUNE = [69, 71, 72, 74, 76, 77, 80, 81, 76, 72, 71, 68, 69]
+# A line in C major's notes that ends on A: the profiles lean, narrowly, to A minor.
+ENDS_ON_THE_SIXTH = [64, 67, 72, 71, 69, 67, 65, 64, 62, 60, 62, 64, 69]
 # Between F major and C major (B and F both sound): a close call across key signatures.
 F_OR_C = [69, 72, 67, 72, 64, 67, 60, 64, 65, 67, 69, 71, 72, 69]
 # Ode to Joy's first phrase in D: it ends on the second degree (a half cadence).
@@ -68,3 +94,173 @@ def test_an_empty_or_one_pitch_melody_has_a_defined_answer():
 def test_an_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="profile"):
         estimate_key(_notes(C_MAJOR_TUNE), profile="bach")
+
+
+# ---------------------------------------------------------------------------
+# The learned key model
+
+
+def _song(pitches, key, signature=None):
+    melody = Melody(tuple(_notes(pitches)), Meter((TimeSignature(0.0, 4, 4),)))
+    return SimpleNamespace(melody=melody, key=parse_key(key),
+                           key_signature=None if signature is None else parse_key(signature))
+
+
+def _profiles_only_model(profile="temperley"):
+    weights = np.zeros((2, len(KEY_MODEL_FEATURES)))
+    weights[:, KEY_MODEL_FEATURES.index("profile_correlation")] = 1.0 / CONFIDENCE_TEMPERATURE
+    return KeyModel(weights, profile, "test")
+
+
+@pytest.mark.parametrize("tune", [C_MAJOR_TUNE, A_HARMONIC_MINOR_TUNE, ENDS_ON_THE_SIXTH, F_OR_C])
+def test_a_key_model_that_weighs_only_the_profile_agrees_with_the_profiles(tune):
+    plain = estimate_key(_notes(tune))
+    learned = estimate_key(_notes(tune), model=_profiles_only_model())
+    assert learned.key == plain.key and learned.runner_up == plain.runner_up
+    assert learned.confidence == pytest.approx(plain.confidence, abs=1e-3)
+    assert (learned.profile, learned.key_model, plain.key_model) == ("temperley", "test", "")
+
+
+def test_key_features_say_what_each_key_makes_of_the_tune():
+    # Ode to Joy's first phrase: starts on F#, ends on E, downbeats F# A D F#, never sounds B.
+    features = key_features(_notes(ODE_FIRST_PHRASE), profile="temperley", meter=Meter())
+    column = {name: i for i, name in enumerate(KEY_MODEL_FEATURES)}
+    d_major, e_minor, b_minor = features[2], features[12 + 4], features[12 + 11]
+    assert d_major[column["downbeats_in_tonic_triad"]] == 1.0
+    assert b_minor[column["downbeats_in_tonic_triad"]] == 0.75
+    assert e_minor[column["downbeats_in_tonic_triad"]] == 0.0
+    first = column["first_note_in_tonic_triad"]
+    assert (d_major[first], e_minor[first]) == (1, 0)
+    assert (d_major[column["last_note_is_tonic"]], e_minor[column["last_note_is_tonic"]]) == (0, 1)
+    assert (b_minor[column["tonic_unsounded"]], d_major[column["tonic_unsounded"]]) == (1, 0)
+    assert (features[:12, column["mode"]] == 1).all() and d_major[column["profile_correlation"]] > 0.5
+    # The downbeats follow the metre: in 3/4 from beat 0 they are F#, A, F#, D, F#.
+    waltz = key_features(_notes(ODE_FIRST_PHRASE), meter=Meter((TimeSignature(0.0, 3, 4),)))
+    assert waltz[12 + 11, column["downbeats_in_tonic_triad"]] == pytest.approx(4 / 5)
+    # With a one-beat pickup, bars start on beats 0 (the pickup), 1, 5, 9 and 13: F#, F#, G, D, E.
+    pickup = key_features(_notes(ODE_FIRST_PHRASE), meter=Meter(pickup=1.0))
+    assert pickup[2, column["downbeats_in_tonic_triad"]] == pytest.approx(3 / 5)
+    assert pickup[12 + 4, column["downbeats_in_tonic_triad"]] == pytest.approx(2 / 5)
+    assert key_features([]) is None
+
+
+def test_a_learned_key_model_finds_what_the_profiles_miss_and_transposes():
+    # A style whose tunes end on the sixth of a major key (the profiles say: relative minor).
+    ends_on_sixth = [_song([p + k for p in ENDS_ON_THE_SIXTH], Key.from_tonic(k, "major").name)
+                     for k in range(0, 12, 2)]
+    plain_tunes = [_song([p + k for p in C_MAJOR_TUNE], Key.from_tonic(k, "major").name) for k in (1, 5)]
+    minor_tunes = [_song([p + k for p in A_HARMONIC_MINOR_TUNE], Key.from_tonic((9 + k) % 12, "minor").name)
+                   for k in (0, 3, 7)]
+    train = ends_on_sixth + plain_tunes + minor_tunes
+    validation = [_song([p + 3 for p in ENDS_ON_THE_SIXTH], "Eb"), _song(A_HARMONIC_MINOR_TUNE, "A minor")]
+    model, report = fit_key_model(train, validation, name="test")
+    assert model is not None and report["kept"] and report["converged"]
+    assert report["accuracy"]["train"]["profiles"] < 1.0 == report["accuracy"]["train"]["learned"]
+    assert report["accuracy"]["validation"] == {"profiles": 0.5, "learned": 1.0}
+    # Transposed to a tonic it never saw, the tune is still found in its major key.
+    found = estimate_key(_notes(ENDS_ON_THE_SIXTH, 5), model=model)
+    assert (found.key.tonic, found.key.mode) == (5, "major") and 0.5 < found.confidence <= 1.0
+    # ...and a minor tune with its leading note is still minor.
+    minor = estimate_key(_notes(A_HARMONIC_MINOR_TUNE, 4), model=model).key
+    assert (minor.tonic, minor.mode) == (1, "minor")
+    # The shared features weigh the same in both modes.
+    for name in KEY_MODEL_SHARED:
+        column = KEY_MODEL_FEATURES.index(name)
+        assert model.weights[0, column] == model.weights[1, column]
+
+
+def test_a_key_model_worse_than_the_profiles_on_validation_is_not_kept():
+    train = [_song(ENDS_ON_THE_SIXTH, "C"), _song([p + 2 for p in ENDS_ON_THE_SIXTH], "D"),
+             _song(C_MAJOR_TUNE, "C")]
+    validation = [_song(ENDS_ON_THE_SIXTH, "A minor"), _song([p + 7 for p in ENDS_ON_THE_SIXTH], "E minor")]
+    model, report = fit_key_model(train, validation)
+    assert model is None and not report["kept"]
+    assert report["accuracy"]["validation"]["learned"] < report["accuracy"]["validation"]["profiles"]
+    with pytest.raises(ValueError, match="No training songs"):
+        fit_key_model([], validation)
+
+
+def test_a_key_model_learns_how_far_to_trust_the_key_signature():
+    # Files whose key signature is right even where the tune leans elsewhere (F or C tunes in C).
+    train = [_song([p + k for p in F_OR_C], Key.from_tonic(k, "major").name, Key.from_tonic(k, "major").name)
+             for k in range(12)]
+    model, _ = fit_key_model(train, train[:2])
+    assert model is not None
+    column = KEY_MODEL_FEATURES.index("key_signature_names_key")
+    assert model.weights[0, column] > 0
+    found = estimate_key(_notes(F_OR_C), key_signature=parse_key("C"), model=model).key
+    assert (found.tonic, found.mode) == (0, "major")
+
+
+def test_key_models_round_trip_through_the_card_and_refuse_bad_entries():
+    model = _profiles_only_model()
+    again = KeyModel.from_card(json.loads(json.dumps(model.as_card())), "folk")
+    assert np.array_equal(again.weights, model.weights) and again.name == "folk"
+    size = len(KEY_MODEL_FEATURES)
+    bad = [None, {}, {**model.as_card(), "features": ["x"]}, {**model.as_card(), "weights": [1, 2]},
+           {**model.as_card(), "weights": {"major": [1.0] * size, "minor": ["x"] * size}},
+           {**model.as_card(), "weights": {"major": [1.0] * (size - 1), "minor": [1.0] * (size - 1)}},
+           {**model.as_card(), "weights": {"major": [float("nan")] * size, "minor": [1.0] * size}}]
+    for entry in bad:
+        with pytest.raises(ValueError):
+            KeyModel.from_card(entry)
+
+
+def test_an_empty_melody_is_c_major_with_no_confidence_with_a_model_too():
+    estimate = estimate_key([], model=_profiles_only_model())
+    assert (estimate.key.tonic, estimate.key.mode, estimate.confidence) == (0, "major", 0.0)
+
+
+def test_the_engine_finds_the_key_with_the_style_s_key_model():
+    melody = Melody(tuple(Note(p, float(i), 1.0) for i, p in enumerate(ENDS_ON_THE_SIXTH)),
+                    Meter((TimeSignature(0.0, 4, 4),)))
+    base = load_model("folk")
+    plain = dataclasses.replace(base, key_model=None)
+    weights = np.array(_profiles_only_model().weights)
+    weights[0, KEY_MODEL_FEATURES.index("mode")] = 3.0  # a style that leans to major
+    leaning = dataclasses.replace(base, key_model=KeyModel(weights, name="major-leaning"))
+    assert harmonize_melody(melody, model=plain, alternatives=1).key.key.mode == "minor"
+    found = harmonize_melody(melody, model=leaning, alternatives=1).key
+    assert (found.key.tonic, found.key.mode) == (0, "major")
+    assert (found.profile, found.key_model) == ("temperley", "major-leaning")
+    # A key the user gives is never overruled by the model.
+    given = harmonize_melody(melody, key="A minor", model=leaning, alternatives=1).key
+    assert given.from_user and given.key == Key.from_tonic(9, "minor")
+
+
+def test_the_shipped_key_model_card_is_what_the_styles_load():
+    card = json.loads((MODELS_DIR / KEY_MODEL_FILE).read_text(encoding="utf-8"))
+    assert card["sha256"] == key_model_digest(card["model"]) and card["command"].startswith(
+        "python -m harmonizer.training.key_model")
+    shared = KeyModel.from_card(card["model"])
+    for style in STYLES:
+        bundle = load_model(style)
+        if card["styles"][style]:
+            assert np.array_equal(bundle.key_model.weights, shared.weights)
+        else:
+            assert bundle.key_model is None
+    # A style uses the model only where it found at least as many keys on its validation songs.
+    for name, style in CORPUS_STYLE.items():
+        found = card["metrics"]["by_corpus"][name]["validation_with_openings"]
+        assert card["styles"][style] == (found["learned"] >= found["profiles"])
+    assert card["styles"]["blues"] == card["styles"]["jazz"]
+
+
+def test_the_key_model_also_learns_from_each_song_s_openings():
+    long_tune = _song(C_MAJOR_TUNE * 3, "C", "C")  # 51 one-beat notes
+    short_tune = _song(C_MAJOR_TUNE[:12], "C")  # shorter than either opening
+    examples = with_openings([long_tune, short_tune])
+    assert examples[0] is long_tune and examples[-1] is short_tune and len(examples) == 4
+    assert openings_of([long_tune, short_tune]) == examples[1:3]
+    for opening, beats in zip(examples[1:3], KEY_MODEL_OPENINGS):
+        assert opening.melody.notes == long_tune.melody.notes[:int(beats)]
+        assert (opening.key, opening.key_signature) == (long_tune.key, long_tune.key_signature)
+        assert opening.melody.meter == long_tune.melody.meter
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_style_finds_ode_to_joy_s_first_phrase_in_d_major(style):
+    # It ends on the second degree (a half cadence): a whole tune's last note is its tonic, a
+    # phrase's need not be.
+    found = estimate_key(_notes(ODE_FIRST_PHRASE), model=load_model(style).key_model, meter=Meter()).key
+    assert (found.tonic, found.mode) == (2, "major")

@@ -49,7 +49,7 @@ from typing import Any
 from ..engine import harmonize_melody
 from ..errors import HarmonizerError, OptionError, exit_code_for
 from ..key_finding import estimate_key
-from ..scorer import STYLES, load_model
+from ..scorer import STYLES, key_model_digest, load_model
 from ..slots import make_slots
 from ..theory import Key
 from ..training.corpora import LoadStats, corpus_pairs, load_corpus
@@ -130,7 +130,9 @@ def _run_song(prepared: SongSlots, bundle: Any, hmm: BigramHMM, notebook: Notebo
     if baseline_key == "given":
         key, baseline_grid = song.key, grid
     else:
-        key = estimate_key(song.melody.notes, song.key_signature).key
+        # The key ours finds, with the style's key model: the baselines lose nothing to it.
+        key = estimate_key(song.melody.notes, song.key_signature, model=bundle.key_model,
+                           meter=song.melody.meter).key
         baseline_grid = make_slots(song.melody, key, rhythm)
     outputs["hmm"] = list(hmm.harmonize(baseline_grid, key))
     outputs["notebook"] = list(notebook.harmonize(song.melody, baseline_grid, key))
@@ -285,7 +287,10 @@ def evaluate_corpus(
     results: dict[str, Any] = {"style": style, "seed": seed, "baseline_key": baseline_key,
                                "model": {"path": str(bundle.path),
                                          "chosen": bundle.card.get("model", {}).get("chosen"),
-                                         "sha256": str(bundle.card.get("sha256", ""))[:12]},
+                                         "sha256": str(bundle.card.get("sha256", ""))[:12],
+                                         # The key model the style finds keys with (None: the profiles).
+                                         "key_model": None if bundle.key_model is None
+                                         else key_model_digest(bundle.key_model.as_card())[:12]},
                                "corpora": {}, "targets": []}
     for name, splits in prepared.items():
         tallies = {system: _Tally() for system in SYSTEMS}

@@ -43,8 +43,11 @@ def markdown_tables(results: dict[str, Any]) -> str:
     lines = [f"# Evaluation: style `{results['style']}`", ""]
     model = results["model"]
     given = "corpus" if results["baseline_key"] == "given" else "estimated"
-    lines += [f"Model `{model['path']}` ({model['chosen']}, sha256 {model['sha256']}…); split seed "
-              f"{results['seed']}; baselines given the {given} key; {results.get('seconds', 0):g} s.", ""]
+    keys = ("the profiles alone" if model.get("key_model") is None
+            else f"the shared key model (sha256 {model['key_model']}…)")
+    lines += [f"Model `{model['path']}` ({model['chosen']}, sha256 {model['sha256']}…); keys found with "
+              f"{keys}; split seed {results['seed']}; baselines given the {given} key; "
+              f"{results.get('seconds', 0):g} s.", ""]
     lines += ["## Data", "",
               "| corpus | songs loaded | skipped at load | train songs | test songs evaluated | test slots "
               "| labelled test slots |", "|---|---|---|---|---|---|---|"]

@@ -36,6 +36,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         "seed": results["seed"],
         "baseline_key": results["baseline_key"],
         "model_sha256": results["model"]["sha256"],
+        "key_model_sha256": results["model"].get("key_model"),
         "corpora": {
             name: {"data": {k: v for k, v in entry["data"].items() if k != "failed"},
                    "failed": len(entry["data"].get("failed", [])),

@@ -1,0 +1,154 @@
+"""Learn the key model the styles share, from every corpus's training songs.
+
+``python -m harmonizer.training.key_model --corpus bach=../shared/data/when_in_rome
+--corpus nottingham=../shared/data/nottingham --corpus pop909=../shared/data/pop909
+--corpus openewld=../shared/data/openewld --out models`` fits one
+:class:`~harmonizer.key_finding.KeyModel` (:func:`~harmonizer.training.song_keys.fit_key_model`)
+to the keys of the training songs of all the corpora together, and their openings, and
+writes ``models/key_model.json``: the weights, their sha256, the command, the data, and the
+keys found on each corpus's validation and test songs, by the profiles alone and with the
+model.
+
+One model for every style, not one per style: fitted on the 257 training chorales alone, the
+classical model learned the chorales' habit of modal minor melodies that sound like the relative
+major, and put the first phrase of "Ode to Joy" in B minor.  Pooled, the corpora keep each other
+honest.  Each style then uses the model only if it finds at least as many keys as the profiles
+alone on its own corpus's validation songs and their openings (``styles`` in the card; blues
+follows jazz, whose scorer it is built on).  The songs are split exactly as the style models
+split them (:func:`~harmonizer.training.dataset.split_of`, same seed), so no style's test song
+is ever learned from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..errors import HarmonizerError, exit_code_for
+from ..key_finding import KEY_MODEL_FEATURES
+from ..midi_out import write_atomic
+from ..scorer import KEY_MODEL_FILE, STYLES, key_model_digest
+from .corpora import HarmonizedSong, LoadStats, corpus_pairs, load_corpus
+from .dataset import split_of
+from .song_keys import (
+    KEY_MODEL_L2,
+    KEY_MODEL_OPENINGS,
+    KEY_MODEL_SHARED,
+    accuracy,
+    fit_key_model,
+    openings_of,
+)
+from .train import SEED
+
+__all__ = ["CORPUS_STYLE", "STYLE_FOLLOWS", "main", "train_key_model"]
+
+#: The style each corpus is the training corpus of (its validation songs decide that style).
+CORPUS_STYLE: dict[str, str] = {"bach": "classical", "nottingham": "folk", "pop909": "pop",
+                                "openewld": "jazz"}
+#: Styles with no corpus of their own, and the style whose decision they follow.
+STYLE_FOLLOWS: dict[str, str] = {"blues": "jazz"}
+
+
+def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
+                    seed: int = SEED, command: str = "", log: Callable[[str], None] = print) -> dict:
+    """Fit, check and write the shared key model; returns its card.  Raises ``SystemExit``
+    when a corpus has no training or validation song."""
+    started = time.perf_counter()
+    splits: dict[str, dict[str, list[HarmonizedSong]]] = {}
+    data: dict[str, dict[str, object]] = {}
+    for name, path in corpora:
+        stats = LoadStats(corpus=name)
+        songs = {"train": [], "validation": [], "test": []}  # type: dict[str, list[HarmonizedSong]]
+        for song in load_corpus(name, path, limit=limit, stats=stats):
+            songs[split_of(song, seed)].append(song)
+        log(stats.summary())
+        if not songs["train"] or not songs["validation"]:
+            raise SystemExit(f"{name}: no songs in its train or validation split: give more data "
+                             "(or a larger --limit)")
+        splits[name] = songs
+        data[name] = {"path": str(path), "style": CORPUS_STYLE.get(name),
+                      **{split: len(songs[split]) for split in songs}}
+    train = [song for songs in splits.values() for song in songs["train"]]
+    validation = [song for songs in splits.values() for song in songs["validation"]]
+    log(f"fitting the key model on {len(train)} training songs and their openings")
+    model, report = fit_key_model(train, validation, name="shared")
+    if model is None:  # it lost to the profiles on the pooled validation songs: no style uses it
+        log("the key model finds fewer keys than the profiles alone: every style keeps the profiles")
+    by_corpus: dict[str, dict[str, dict[str, float]]] = {}
+    styles: dict[str, bool] = {}
+    for name, songs in splits.items():
+        rows = {}
+        for split in ("validation", "test"):
+            for part, examples in ((split, songs[split]), (f"{split}_openings", openings_of(songs[split]))):
+                rows[part] = {"profiles": accuracy(examples, None), "learned": accuracy(examples, model)}
+        both = songs["validation"] + openings_of(songs["validation"])
+        rows["validation_with_openings"] = found = {"profiles": accuracy(both, None),
+                                                    "learned": accuracy(both, model)}
+        by_corpus[name] = rows
+        style = CORPUS_STYLE.get(name)
+        if style is not None and model is not None:
+            styles[style] = found["learned"] >= found["profiles"]
+        log(f"{name}: {rows}")
+    for style in STYLES:
+        styles.setdefault(style, styles.get(STYLE_FOLLOWS.get(style, ""), False))
+    entry = None if model is None else model.as_card()
+    card = {
+        "kind": "key model",
+        "harmonizer_version": __version__,
+        "command": command,
+        "seconds": round(time.perf_counter() - started, 1),
+        "model": entry,
+        "sha256": key_model_digest(entry),
+        "styles": styles,
+        "rule": "multinomial logistic regression over the 24 keys on, for each key, "
+                + ", ".join(KEY_MODEL_FEATURES)
+                + f"; {', '.join(KEY_MODEL_SHARED)} weigh the same in both modes, the rest have a weight "
+                  "per mode; weights shared by the 12 tonics of a mode; fitted by L-BFGS from zero "
+                  f"(L2 {KEY_MODEL_L2}) to the keys of every corpus's training songs and of their openings "
+                  f"(the first {' and '.join(f'{b:g}' for b in KEY_MODEL_OPENINGS)} beats, labelled with "
+                  "the song's key). A style uses it where it finds at least as many keys exactly as the "
+                  "profiles alone among its corpus's validation songs and their openings; "
+                  + ", ".join(f"{a} follows {b}" for a, b in STYLE_FOLLOWS.items()),
+        "data": {"seed": seed, "split": "song-level 80/10/10 by melody fingerprint (as the style models)",
+                 "corpora": data},
+        "metrics": {"pooled": report["accuracy"], "by_corpus": by_corpus},
+        "fit": {k: v for k, v in report.items() if k != "accuracy"},
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / KEY_MODEL_FILE
+    write_atomic(target, lambda stream: stream.write((json.dumps(card, indent=1) + "\n").encode()))
+    log(f"wrote {target}: styles {styles}")
+    return card
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m harmonizer.training.key_model",
+        description="Learn the key model the styles share from the keys of real songs "
+                    f"(writes {KEY_MODEL_FILE}).",
+    )
+    parser.add_argument("--corpus", action="append", required=True, metavar="NAME=PATH",
+                        help="a corpus to learn from (repeatable); "
+                             + ", ".join(f"{c} decides {s}" for c, s in CORPUS_STYLE.items()))
+    parser.add_argument("--out", type=Path, default=Path("models"),
+                        help="folder for the card (default: models)")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many songs per corpus")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    corpora = corpus_pairs(args.corpus, parser.error)
+    command = "python -m harmonizer.training.key_model " + " ".join(sys.argv[1:] if argv is None else argv)
+    try:
+        train_key_model(corpora, args.out, limit=args.limit, seed=args.seed, command=command)
+    except HarmonizerError as error:
+        print(f"key_model: {error}", file=sys.stderr)
+        return exit_code_for(error)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
