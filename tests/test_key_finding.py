@@ -239,11 +239,16 @@ def test_the_shipped_key_model_card_is_what_the_styles_load():
             assert np.array_equal(bundle.key_model.weights, shared.weights)
         else:
             assert bundle.key_model is None
-    # A style uses the model only where it found at least as many keys on its validation songs.
-    for name, style in CORPUS_STYLE.items():
-        found = card["metrics"]["by_corpus"][name]["validation_with_openings"]
+    # A style uses the model only where it found at least as many keys on its validation songs;
+    # every style has corpora deciding, and the blues corpora only decide (keys from chords).
+    decisions = card["metrics"]["by_style_validation_with_openings"]
+    assert set(decisions) == set(STYLES)
+    for style, found in decisions.items():
         assert card["styles"][style] == (found["learned"] >= found["profiles"])
-    assert card["styles"]["blues"] == card["styles"]["jazz"]
+    corpora = card["data"]["corpora"]
+    checked_only = {name for name, entry in corpora.items() if not entry["learned_from"]}
+    assert checked_only == {"wjd-blues", "openewld-blues"}
+    assert {CORPUS_STYLE[name] for name in corpora} == set(STYLES)
 
 
 def test_the_key_model_also_learns_from_each_song_s_openings():

@@ -13,10 +13,12 @@ One model for every style, not one per style: fitted on the 257 training chorale
 classical model learned the chorales' habit of modal minor melodies that sound like the relative
 major, and put the first phrase of "Ode to Joy" in B minor.  Pooled, the corpora keep each other
 honest.  Each style then uses the model only if it finds at least as many keys as the profiles
-alone on its own corpus's validation songs and their openings (``styles`` in the card; blues
-follows jazz, whose scorer it is built on).  The songs are split exactly as the style models
-split them (:func:`~harmonizer.training.dataset.split_of`, same seed), so no style's test song
-is ever learned from.
+alone on its own corpora's validation songs and their openings (``styles`` in the card).  Blues
+has no corpus to learn keys from (its solos' keys are estimated from their chords), so
+``--check-corpus wjd-blues=... --check-corpus openewld-blues=...`` only decide for it; without
+them it would follow jazz.  The songs are split exactly as the style models split them
+(:func:`~harmonizer.training.dataset.split_of`, same seed), so no style's test song is ever
+learned from or decides anything.
 """
 
 from __future__ import annotations
@@ -49,51 +51,64 @@ __all__ = ["CORPUS_STYLE", "STYLE_FOLLOWS", "main", "train_key_model"]
 
 #: The style each corpus is the training corpus of (its validation songs decide that style).
 CORPUS_STYLE: dict[str, str] = {"bach": "classical", "nottingham": "folk", "pop909": "pop",
-                                "openewld": "jazz"}
-#: Styles with no corpus of their own, and the style whose decision they follow.
+                                "openewld": "jazz", "wjd-blues": "blues", "openewld-blues": "blues"}
+#: Styles with no corpus given, and the style whose decision they then follow.
 STYLE_FOLLOWS: dict[str, str] = {"blues": "jazz"}
 
 
+def _split(name: str, path: str, limit: int | None, seed: int, log: Callable[[str], None]
+           ) -> dict[str, list[HarmonizedSong]]:
+    stats = LoadStats(corpus=name)
+    songs: dict[str, list[HarmonizedSong]] = {"train": [], "validation": [], "test": []}
+    for song in load_corpus(name, path, limit=limit, stats=stats):
+        songs[split_of(song, seed)].append(song)
+    log(stats.summary())
+    return songs
+
+
 def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
-                    seed: int = SEED, command: str = "", log: Callable[[str], None] = print) -> dict:
-    """Fit, check and write the shared key model; returns its card.  Raises ``SystemExit``
-    when a corpus has no training or validation song."""
+                    seed: int = SEED, check_corpora: Sequence[tuple[str, str]] = (), command: str = "",
+                    log: Callable[[str], None] = print) -> dict:
+    """Fit, check and write the shared key model; returns its card.  ``check_corpora`` are
+    not learned from: their validation songs only decide whether their style uses the model.
+    Raises ``SystemExit`` when a corpus has no training or validation song."""
     started = time.perf_counter()
     splits: dict[str, dict[str, list[HarmonizedSong]]] = {}
     data: dict[str, dict[str, object]] = {}
-    for name, path in corpora:
-        stats = LoadStats(corpus=name)
-        songs = {"train": [], "validation": [], "test": []}  # type: dict[str, list[HarmonizedSong]]
-        for song in load_corpus(name, path, limit=limit, stats=stats):
-            songs[split_of(song, seed)].append(song)
-        log(stats.summary())
-        if not songs["train"] or not songs["validation"]:
+    for name, path in [*corpora, *check_corpora]:
+        songs = _split(name, path, limit, seed, log)
+        learned_from = (name, path) in corpora
+        if learned_from and (not songs["train"] or not songs["validation"]):
             raise SystemExit(f"{name}: no songs in its train or validation split: give more data "
                              "(or a larger --limit)")
         splits[name] = songs
-        data[name] = {"path": str(path), "style": CORPUS_STYLE.get(name),
+        data[name] = {"path": str(path), "style": CORPUS_STYLE.get(name), "learned_from": learned_from,
                       **{split: len(songs[split]) for split in songs}}
-    train = [song for songs in splits.values() for song in songs["train"]]
-    validation = [song for songs in splits.values() for song in songs["validation"]]
+    train = [song for name, _ in corpora for song in splits[name]["train"]]
+    validation = [song for name, _ in corpora for song in splits[name]["validation"]]
     log(f"fitting the key model on {len(train)} training songs and their openings")
     model, report = fit_key_model(train, validation, name="shared")
     if model is None:  # it lost to the profiles on the pooled validation songs: no style uses it
         log("the key model finds fewer keys than the profiles alone: every style keeps the profiles")
     by_corpus: dict[str, dict[str, dict[str, float]]] = {}
-    styles: dict[str, bool] = {}
+    deciding: dict[str, list] = {}
     for name, songs in splits.items():
         rows = {}
         for split in ("validation", "test"):
             for part, examples in ((split, songs[split]), (f"{split}_openings", openings_of(songs[split]))):
                 rows[part] = {"profiles": accuracy(examples, None), "learned": accuracy(examples, model)}
         both = songs["validation"] + openings_of(songs["validation"])
-        rows["validation_with_openings"] = found = {"profiles": accuracy(both, None),
-                                                    "learned": accuracy(both, model)}
+        rows["validation_with_openings"] = {"profiles": accuracy(both, None),
+                                            "learned": accuracy(both, model)}
         by_corpus[name] = rows
-        style = CORPUS_STYLE.get(name)
-        if style is not None and model is not None:
-            styles[style] = found["learned"] >= found["profiles"]
+        if name in CORPUS_STYLE:
+            deciding.setdefault(CORPUS_STYLE[name], []).extend(both)
         log(f"{name}: {rows}")
+    # A style decides on the validation songs (and openings) of all its corpora together.
+    decisions = {style: {"profiles": accuracy(examples, None), "learned": accuracy(examples, model)}
+                 for style, examples in deciding.items()}
+    styles = {style: model is not None and found["learned"] >= found["profiles"]
+              for style, found in decisions.items()}
     for style in STYLES:
         styles.setdefault(style, styles.get(STYLE_FOLLOWS.get(style, ""), False))
     entry = None if model is None else model.as_card()
@@ -112,11 +127,13 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
                   f"(L2 {KEY_MODEL_L2}) to the keys of every corpus's training songs and of their openings "
                   f"(the first {' and '.join(f'{b:g}' for b in KEY_MODEL_OPENINGS)} beats, labelled with "
                   "the song's key). A style uses it where it finds at least as many keys exactly as the "
-                  "profiles alone among its corpus's validation songs and their openings; "
-                  + ", ".join(f"{a} follows {b}" for a, b in STYLE_FOLLOWS.items()),
+                  "profiles alone among its corpora's validation songs and their openings (corpora "
+                  "given with --check-corpus only decide); a style with no corpus given follows "
+                  + ", ".join(f"{b} ({a})" for a, b in STYLE_FOLLOWS.items()),
         "data": {"seed": seed, "split": "song-level 80/10/10 by melody fingerprint (as the style models)",
                  "corpora": data},
-        "metrics": {"pooled": report["accuracy"], "by_corpus": by_corpus},
+        "metrics": {"pooled": report["accuracy"], "by_corpus": by_corpus,
+                    "by_style_validation_with_openings": decisions},
         "fit": {k: v for k, v in report.items() if k != "accuracy"},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", action="append", required=True, metavar="NAME=PATH",
                         help="a corpus to learn from (repeatable); "
                              + ", ".join(f"{c} decides {s}" for c, s in CORPUS_STYLE.items()))
+    parser.add_argument("--check-corpus", action="append", default=[], metavar="NAME=PATH",
+                        help="a corpus not learned from, whose validation songs decide whether its style "
+                             "uses the model (repeatable), e.g. wjd-blues=../shared/data/wjd")
     parser.add_argument("--out", type=Path, default=Path("models"),
                         help="folder for the card (default: models)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many songs per corpus")
@@ -143,7 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpora = corpus_pairs(args.corpus, parser.error)
     command = "python -m harmonizer.training.key_model " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
-        train_key_model(corpora, args.out, limit=args.limit, seed=args.seed, command=command)
+        train_key_model(corpora, args.out, limit=args.limit, seed=args.seed,
+                        check_corpora=corpus_pairs(args.check_corpus, parser.error), command=command)
     except HarmonizerError as error:
         print(f"key_model: {error}", file=sys.stderr)
         return exit_code_for(error)
