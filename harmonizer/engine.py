@@ -327,7 +327,7 @@ def harmonize_melody(
     weights = weights or Weights()
     check_alternatives(alternatives)
     bundle = model or load_model(style)
-    # The style's own key finding, learned with its model (see the model card's key_finding).
+    # The key model the style uses, if any (models/key_model.json's styles); else the profiles.
     estimate = _resolve_key(key, melody, key_signature, bundle.key_model)
     tonal = estimate.key
     priorities = note_priorities(tonal, target_mask)

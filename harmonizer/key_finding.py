@@ -5,13 +5,13 @@ with the major and minor profile rotated to each of the 12 tonics, in the
 manner of the Krumhansl–Schmuckler algorithm.  A key-signature event is used
 as evidence (a small bonus to the two keys it names), never as truth.
 
-A style's model card may carry a :class:`KeyModel`: a multinomial logistic
-regression over the 24 keys, learned from the keys of the style's training
-songs, that weighs the same correlation against what a profile cannot say --
-how common each mode is in the style, which degree a tune starts and ends on,
-how far the style's key signatures can be trusted (:data:`KEY_MODEL_FEATURES`).
-The weights are shared by the 12 tonics of a mode, so transposing a melody
-transposes its key exactly as before.
+The folk, pop, jazz and blues styles add a :class:`KeyModel` (``models/key_model.json``,
+``harmonizer.training.key_model``): a multinomial logistic regression over the 24 keys,
+learned from the keys of real songs, that weighs the same correlation against what a profile
+cannot say -- how common each mode is, whether the first and last notes and the downbeats
+belong to the key's tonic triad, whether the tonic sounds at all, how far key signatures can be
+trusted (:data:`KEY_MODEL_FEATURES`).  The weights are shared by the 12 tonics of a mode, so
+transposing a melody transposes its key exactly as before.
 
 References
 ----------
@@ -33,7 +33,7 @@ from .melody import Meter, Note
 from .theory import Key, Mode
 
 __all__ = ["KEY_MODEL_FEATURES", "KeyEstimate", "KeyModel", "PROFILES", "estimate_key", "key_features",
-           "key_from_histogram", "pitch_class_profile"]
+           "key_from_histogram", "pitch_class_profile", "profile_correlations"]
 
 #: Published key profiles, index 0 = tonic; values as printed by their authors.
 PROFILES: dict[str, dict[Mode, tuple[float, ...]]] = {
@@ -83,8 +83,8 @@ class KeyModel:
     """Learned weights of :data:`KEY_MODEL_FEATURES`, one row per mode (major, minor).
 
     A key's score is its feature row times its mode's weights; the softmax of the 24
-    scores is the probability of each key.  ``name`` says where the weights come from
-    (the style), for messages and reports.
+    scores is the probability of each key.  ``name`` is the style that uses the weights,
+    for messages and reports.
     """
 
     weights: np.ndarray  # (2, len(KEY_MODEL_FEATURES)): row 0 major, row 1 minor
@@ -171,10 +171,11 @@ def estimate_key(
     """Estimate the key of a melody.
 
     ``key_signature`` (from the file) adds :data:`KEY_SIGNATURE_BONUS` to the
-    major key and the relative minor it stands for; with a ``model`` (a style's
-    learned :class:`KeyModel`, whose own profile then counts) the model weighs it
-    instead.  Raises ``ValueError`` for an unknown profile name and returns C major
-    with confidence 0 for a melody with no pitches.
+    major key and the relative minor it stands for; with a ``model`` (the learned
+    :class:`KeyModel` a style uses, whose own profile then counts) the model weighs it
+    instead, and ``meter`` places the downbeats it looks at.  Raises ``ValueError`` for
+    an unknown profile name and returns C major with confidence 0 for a melody with no
+    pitches.
     """
     notes = list(notes)
     if model is None:
@@ -202,10 +203,9 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
     """The :data:`KEY_MODEL_FEATURES` of each of the 24 keys (major C..B, then minor C..B),
     as a (24, features) array; None for a melody with no pitches.  ``meter`` places the
     downbeats (default: 4/4 from beat 0)."""
-    if profile not in PROFILES:
-        raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {profile!r}.")
     ordered = sorted(notes, key=lambda n: n.onset)
     histogram = pitch_class_profile(ordered)
+    correlations = profile_correlations(histogram, profile)  # refuses an unknown profile first
     if not ordered or histogram.sum() <= 0:
         return None
     first, last = ordered[0].pitch % 12, max(ordered, key=lambda n: n.onset).pitch % 12
@@ -215,14 +215,12 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
     downbeats = _downbeat_pitch_classes(ordered, meter or Meter())
     size = len(KEY_MODEL_FEATURES)
     features = np.zeros((24, size))
+    features[:, 0] = correlations
+    features[:, 1] = 1.0
     for m, mode in enumerate(("major", "minor")):
-        template: np.ndarray = np.asarray(PROFILES[profile][mode], dtype=float)  # type: ignore[index]
         for tonic in range(12):
             triad = [tonic, (tonic + (4 if mode == "major" else 3)) % 12, (tonic + 7) % 12]
             row = features[m * 12 + tonic]
-            row[0] = float(np.corrcoef(histogram, np.roll(template, tonic))[0, 1]) \
-                if histogram.std() > 0 else -1.0
-            row[1] = 1.0
             row[2] = float(last == tonic)
             row[3] = float(last in triad)
             row[4] = float(first in triad)
@@ -251,6 +249,21 @@ def _downbeat_pitch_classes(ordered: Sequence[Note], meter: Meter) -> np.ndarray
     return np.asarray(found, dtype=int)
 
 
+def profile_correlations(histogram: np.ndarray, profile: str = DEFAULT_PROFILE) -> np.ndarray:
+    """The correlation of a 12-bin ``histogram`` with ``profile`` rotated to each of the 24 keys
+    (major C..B, then minor C..B); -1 for every key when the histogram is empty or flat.
+    Raises ``ValueError`` for an unknown profile name."""
+    if profile not in PROFILES:
+        raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {profile!r}.")
+    correlations = np.full(24, -1.0)
+    if histogram.sum() > 0 and histogram.std() > 0:
+        for m, mode in enumerate(("major", "minor")):
+            template: np.ndarray = np.asarray(PROFILES[profile][mode], dtype=float)  # type: ignore[index]
+            for tonic in range(12):
+                correlations[m * 12 + tonic] = float(np.corrcoef(histogram, np.roll(template, tonic))[0, 1])
+    return correlations
+
+
 def key_from_histogram(
     histogram: np.ndarray,
     key_signature: Key | None = None,
@@ -260,13 +273,7 @@ def key_from_histogram(
     (any evidence: melody, chords or both), with the key-signature bonus of :func:`estimate_key`."""
     if profile not in PROFILES:
         raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {profile!r}.")
-    scores = np.full(24, -1.0)
-    if histogram.sum() > 0 and histogram.std() > 0:
-        for m, mode in enumerate(("major", "minor")):
-            template: np.ndarray = np.asarray(PROFILES[profile][mode], dtype=float)  # type: ignore[index]
-            for tonic in range(12):
-                rotated = np.roll(template, tonic)
-                scores[m * 12 + tonic] = float(np.corrcoef(histogram, rotated)[0, 1])
+    scores = profile_correlations(histogram, profile)
     if key_signature is not None:
         major_tonic = key_signature.tonic if not key_signature.is_minor else (key_signature.tonic + 3) % 12
         scores[major_tonic] += KEY_SIGNATURE_BONUS

@@ -2,7 +2,8 @@
 
 ``python -m harmonizer.training.key_model --corpus bach=../shared/data/when_in_rome
 --corpus nottingham=../shared/data/nottingham --corpus pop909=../shared/data/pop909
---corpus openewld=../shared/data/openewld --out models`` fits one
+--corpus openewld=../shared/data/openewld --check-corpus wjd-blues=../shared/data/wjd
+--check-corpus openewld-blues=../shared/data/openewld --out models`` fits one
 :class:`~harmonizer.key_finding.KeyModel` (:func:`~harmonizer.training.song_keys.fit_key_model`)
 to the keys of the training songs of all the corpora together, and their openings, and
 writes ``models/key_model.json``: the weights, their sha256, the command, the data, and the
@@ -11,7 +12,8 @@ model.
 
 One model for every style, not one per style: fitted on the 257 training chorales alone, the
 classical model learned the chorales' habit of modal minor melodies that sound like the relative
-major, and put the first phrase of "Ode to Joy" in B minor.  Pooled, the corpora keep each other
+major, and put the first phrase of "Ode to Joy" in B minor (``scripts/key_model_trials.py``
+fits each corpus alone and all together and shows this).  Pooled, the corpora keep each other
 honest.  Each style then uses the model only if it finds at least as many keys as the profiles
 alone on its own corpora's validation songs and their openings (``styles`` in the card).  Blues
 has no corpus to learn keys from (its solos' keys are estimated from their chords), so

@@ -57,9 +57,8 @@ KEY_MODEL_L2 = 1e-3
 KEY_MODEL_OPENINGS: tuple[float, ...] = (16.0, 32.0)
 
 #: Features weighed the same in both modes.  The profile correlation above all: with a slope of
-#: its own per mode, a mode fitted on songs that correlate well comes to win short phrases that
-#: correlate poorly with every key (the classical model, fitted so, put Ode to Joy's first phrase
-#: in B minor, a key whose tonic it never sounds).
+#: its own per mode, a mode fitted on songs that correlate well can come to win short phrases
+#: that correlate poorly with every key, whatever the correlations say.
 KEY_MODEL_SHARED: tuple[str, ...] = ("profile_correlation", "downbeats_in_tonic_triad", "tonic_unsounded")
 _SHARED = np.array([KEY_MODEL_FEATURES.index(f) for f in KEY_MODEL_SHARED])
 _OWN = np.array([i for i in range(len(KEY_MODEL_FEATURES)) if i not in _SHARED])
