@@ -246,7 +246,9 @@ def load_model(style: str = "classical", directory: str | os.PathLike[str] | Non
     Raises :class:`OptionError` for a style we do not know and
     :class:`ModelError` for a missing, corrupt or mismatched model.
     """
-    cached = _LOADED.get((style, directory))
+    # The fast path holds only bundles of the default folder, so it is skipped while
+    # HARMONIZER_MODELS names another one (the variable may be set after a first load).
+    cached = None if "HARMONIZER_MODELS" in os.environ else _LOADED.get((style, directory))
     if cached is not None:
         return cached
     if style not in STYLES:

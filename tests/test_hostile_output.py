@@ -372,3 +372,23 @@ def test_copying_the_shipped_models_elsewhere_still_works(tmp_path, monkeypatch,
     for suffix in (".onnx", ".json"):
         shutil.copy(MODELS_DIR / f"folk{suffix}", folder / f"folk{suffix}")
     assert main([str(song), "--style", "folk", "--no-write"]) == 0
+
+
+def test_harmonizer_models_set_after_a_first_load_is_obeyed(tmp_path, monkeypatch):
+    """A process that loaded the shipped folk model, then points HARMONIZER_MODELS at another
+    folder, gets that folder's model (a broken one here, so the difference shows), and the
+    shipped one again once the variable is gone."""
+    monkeypatch.delenv("HARMONIZER_MODELS", raising=False)
+    monkeypatch.setattr(harmonizer.scorer, "_LOADED", {})
+    shipped = load_model("folk")
+    assert shipped.path.parent.resolve() == MODELS_DIR.resolve()
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "folk.onnx").write_bytes(b"not an onnx graph")
+    (folder / "folk.json").write_text((MODELS_DIR / "folk.json").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    monkeypatch.setenv("HARMONIZER_MODELS", str(folder))
+    with pytest.raises(ModelError, match=str(folder)):
+        load_model("folk")
+    monkeypatch.delenv("HARMONIZER_MODELS")
+    assert load_model("folk") is shipped
