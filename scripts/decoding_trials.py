@@ -2,12 +2,15 @@
 
     python scripts/decoding_trials.py classical bach ../shared/data/when_in_rome
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --voice-leading
+    python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --weights
 
 Compares, with the shipped model and card, the engine's Viterbi path against the chord of
 highest posterior probability per slot (forward-backward at several temperatures), or with
 ``--voice-leading`` the Viterbi path at several voice-leading scales (the engine's is
-``VOICE_LEADING_SCALE``).  Prints exact and same-root agreement with the human chords, chord
-histogram entropy and coverage (ours / human, per song, averaged) and the chord-change rate.
+``VOICE_LEADING_SCALE``), or with ``--weights`` the Viterbi path under other factor weights
+(harmonic, voice leading, context) at prior corrections 0, 0.2 and 0.4.  Prints exact and
+same-root agreement with the human chords, chord histogram entropy and coverage (ours / human,
+per song, averaged) and the chord-change rate.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from harmonizer.voicing import VOICE_LEADING_SCALE, voice_leading_matrix
 
 TEMPERATURES = (0.3, 0.45, 0.6, 0.8, 1.0, 1.3)
 SCALES = (VOICE_LEADING_SCALE, 12.0, 24.0, float("inf"))
+FACTOR_WEIGHTS = ((0.5, 0.3, 0.2), (0.5, 0.2, 0.3), (0.5, 0.1, 0.4), (0.6, 0.2, 0.2), (0.7, 0.1, 0.2),
+                  (0.5, 0.4, 0.1), (0.4, 0.2, 0.4))
+CORRECTIONS = (0.0, 0.2, 0.4)
 
 
 def _score(songs, paths, tally: Counter, variety: dict) -> None:
@@ -62,6 +68,8 @@ def main() -> None:
     parser.add_argument("corpus")
     parser.add_argument("path")
     parser.add_argument("--voice-leading", action="store_true", help="vary the voice-leading scale instead")
+    parser.add_argument("--weights", action="store_true",
+                        help="vary the factor weights and the prior correction instead")
     options = parser.parse_args()
     bundle = load_model(options.style)
     songs = [prepare_song(s) for s in load_corpus(options.corpus, options.path)
@@ -73,7 +81,19 @@ def main() -> None:
         fits.append(bundle.chord_fit(features, len(prepared.grid)))
     lattices = [build_lattice(fit, bundle, p.mode, weights) for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
-    if options.voice_leading:
+    if options.weights:
+        for beta in CORRECTIONS:
+            for harmonic, voice, context in FACTOR_WEIGHTS:
+                paths = []
+                for fit, p in zip(fits, songs):
+                    emission = np.log(fit) - beta * bundle.log_prior[p.mode]
+                    paths.append(np.asarray(viterbi(Lattice(
+                        harmonic * emission,
+                        -voice * voice_leading_matrix() / VOICE_LEADING_SCALE
+                        + context * bundle.transition[p.mode],
+                        context * bundle.start[p.mode], context * bundle.end[p.mode])).chords))
+                trials[f"beta {beta:g}, weights {harmonic:g},{voice:g},{context:g}"] = paths
+    elif options.voice_leading:
         movement = -weights.voice_leading * voice_leading_matrix()
         for scale in SCALES[1:]:
             trials[f"viterbi, voice-leading scale {scale:g}"] = [
