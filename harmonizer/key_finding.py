@@ -271,9 +271,7 @@ def key_from_histogram(
 ) -> KeyEstimate:
     """The key whose rotated profile best correlates with a 12-bin pitch-class ``histogram``
     (any evidence: melody, chords or both), with the key-signature bonus of :func:`estimate_key`."""
-    if profile not in PROFILES:
-        raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {profile!r}.")
-    scores = profile_correlations(histogram, profile)
+    scores = profile_correlations(histogram, profile)  # refuses an unknown profile
     if key_signature is not None:
         major_tonic = key_signature.tonic if not key_signature.is_minor else (key_signature.tonic + 3) % 12
         scores[major_tonic] += KEY_SIGNATURE_BONUS

@@ -16,6 +16,7 @@ per song, averaged) and the chord-change rate.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -83,16 +84,12 @@ def main() -> None:
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
     if options.weights:
         for beta in CORRECTIONS:
+            corrected = dataclasses.replace(bundle, prior_correction=beta)
             for harmonic, voice, context in FACTOR_WEIGHTS:
-                paths = []
-                for fit, p in zip(fits, songs):
-                    emission = np.log(fit) - beta * bundle.log_prior[p.mode]
-                    paths.append(np.asarray(viterbi(Lattice(
-                        harmonic * emission,
-                        -voice * voice_leading_matrix() / VOICE_LEADING_SCALE
-                        + context * bundle.transition[p.mode],
-                        context * bundle.start[p.mode], context * bundle.end[p.mode])).chords))
-                trials[f"beta {beta:g}, weights {harmonic:g},{voice:g},{context:g}"] = paths
+                factors = Weights(harmonic, voice, context).normalised()
+                trials[f"beta {beta:g}, weights {harmonic:g},{voice:g},{context:g}"] = [
+                    np.asarray(viterbi(build_lattice(fit, corrected, p.mode, factors)).chords)
+                    for fit, p in zip(fits, songs)]
     elif options.voice_leading:
         movement = -weights.voice_leading * voice_leading_matrix()
         for scale in SCALES[1:]:
