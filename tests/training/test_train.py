@@ -92,14 +92,16 @@ def test_a_small_listwise_model_exports_loads_and_scores_as_trained(tmp_path):
     from harmonizer.training.corpora import load_corpus
 
     card = train("folk", [("nottingham", str(SHARED_DATA / "nottingham"))], tmp_path, limit=60,
-                 model_names=("listwise",), command="test", log=lambda _line: None)
+                 model_names=("listwise",), members=2, command="test", log=lambda _line: None)
     assert card["output"] == "score" and card["model"]["type"] == "ListwiseMLP"
     model = card["model"]
-    epochs = [e["stopping_log_likelihood"] for e in model["epochs"]]
-    assert 1 <= len(epochs) <= model["params"]["max_epochs"] and model["stopping_songs"] >= 1
-    # the kept epoch is the best on the held-back songs, and it learned: far better than a
-    # uniform guess over the 46 candidates (log 1/46 = -3.83)
-    assert epochs[model["best_epoch"] - 1] == max(epochs) > np.log(1 / 46) + 1.0
+    assert len(model["members"]) == model["params"]["members"] == 2
+    for member in model["members"]:
+        epochs = [e["stopping_log_likelihood"] for e in member["epochs"]]
+        assert 1 <= len(epochs) <= model["params"]["max_epochs"] and member["stopping_songs"] >= 1
+        # the kept epoch is the best on the held-back songs, and it learned: far better than a
+        # uniform guess over the 46 candidates (log 1/46 = -3.83)
+        assert epochs[member["best_epoch"] - 1] == max(epochs) > np.log(1 / 46) + 1.0
     # and so does what was exported: validation (never seen in training) beats a uniform guess
     assert model["selection"]["listwise"]["validation_log_likelihood"] > np.log(1 / 46) + 1.0
     bundle = load_model("folk", directory=tmp_path)
@@ -185,11 +187,39 @@ def test_listwise_training_keeps_its_best_epoch_and_holds_back_whole_songs():
     groups = np.repeat(np.arange(40), 10 * k)  # 40 songs of 10 slots
     model = ListwiseMLP(hidden=8, candidates=k, max_epochs=30, batch_slots=16, learning_rate=0.01, seed=1)
     model.fit(x.reshape(-1, 3), y.reshape(-1), groups=groups)
-    assert model.stopping_songs == 4
-    history = [e["stopping_log_likelihood"] for e in model.history]
-    assert history[model.best_epoch - 1] == max(history)
+    (member,) = model.trained
+    assert member["stopping_songs"] == 4
+    history = [e["stopping_log_likelihood"] for e in member["epochs"]]
+    assert history[member["best_epoch"] - 1] == max(history)
     scores = model.predict(x.reshape(-1, 3)).reshape(slots, k)
     assert (scores.argmax(axis=1) == truth).mean() > 0.9
+
+
+def test_a_listwise_ensemble_scores_the_mean_of_its_members():
+    """members=3 from seed 1 is the three networks seeds 1, 2, 3 would train alone, merged into
+    one wider network whose score is exactly their mean (what skl2onnx then exports)."""
+    import numpy as np
+
+    from harmonizer.training.listwise import ListwiseMLP
+
+    rng = np.random.default_rng(5)
+    slots, k = 240, 4
+    x = rng.standard_normal((slots, k, 3))
+    truth = (x[:, :, 0] + 0.5 * x[:, :, 1]).argmax(axis=1)
+    y = np.zeros((slots, k))
+    y[np.arange(slots), truth] = 1
+    rows, targets, groups = x.reshape(-1, 3), y.reshape(-1), np.repeat(np.arange(24), 10 * k)
+    settings = {"hidden": 6, "candidates": k, "max_epochs": 8, "batch_slots": 16, "learning_rate": 0.01}
+    ensemble = ListwiseMLP(seed=1, members=3, **settings).fit(rows, targets, groups=groups)
+    alone = [ListwiseMLP(seed=s, **settings).fit(rows, targets, groups=groups) for s in (1, 2, 3)]
+    assert [m["seed"] for m in ensemble.trained] == [1, 2, 3]
+    assert [m["best_epoch"] for m in ensemble.trained] == [a.trained[0]["best_epoch"] for a in alone]
+    scores = [a.predict(rows) for a in alone]
+    assert not np.allclose(scores[0], scores[1])  # different seeds: different networks
+    assert np.allclose(ensemble.predict(rows), np.mean(scores, axis=0), atol=1e-5)
+    assert ensemble.pipeline.steps[-1][1].coefs_[0].shape == (3, 18)
+    with pytest.raises(ValueError, match="at least one member"):
+        ListwiseMLP(members=0)
 
 
 @pytest.mark.parametrize("numbers, expected", [
