@@ -3,12 +3,15 @@
     python scripts/decoding_trials.py classical bach ../shared/data/when_in_rome
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --voice-leading
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --weights
+    python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --quality
 
 Compares, with the shipped model and card, the engine's Viterbi path against the chord of
 highest posterior probability per slot (forward-backward at several temperatures), or with
 ``--voice-leading`` the Viterbi path at several voice-leading scales (the engine's is
 ``VOICE_LEADING_SCALE``), or with ``--weights`` the Viterbi path under other factor weights
-(harmonic, voice leading, context) at prior corrections 0, 0.2 and 0.4.  Prints exact and
+(harmonic, voice leading, context) at prior corrections 0, 0.2 and 0.4, or with ``--quality``
+the Viterbi path when the prior correction is split in two: the card's for the chord's root,
+another for its quality given the root (``P(chord) = P(root) P(quality | root)``).  Prints exact and
 same-root agreement with the human chords, chord histogram entropy and coverage (ours / human,
 per song, averaged) and the chord-change rate.
 """
@@ -37,6 +40,7 @@ SCALES = (VOICE_LEADING_SCALE, 12.0, 24.0, float("inf"))
 FACTOR_WEIGHTS = ((0.5, 0.3, 0.2), (0.5, 0.2, 0.3), (0.5, 0.1, 0.4), (0.6, 0.2, 0.2), (0.7, 0.1, 0.2),
                   (0.5, 0.4, 0.1), (0.4, 0.2, 0.4))
 CORRECTIONS = (0.0, 0.2, 0.4)
+QUALITY_CORRECTIONS = (0.3, 0.6, 0.9, 1.2)
 
 
 def _score(songs, paths, tally: Counter, variety: dict) -> None:
@@ -71,6 +75,8 @@ def main() -> None:
     parser.add_argument("--voice-leading", action="store_true", help="vary the voice-leading scale instead")
     parser.add_argument("--weights", action="store_true",
                         help="vary the factor weights and the prior correction instead")
+    parser.add_argument("--quality", action="store_true",
+                        help="correct the quality given the root by other amounts than the root")
     options = parser.parse_args()
     bundle = load_model(options.style)
     songs = [prepare_song(s) for s in load_corpus(options.corpus, options.path)
@@ -90,6 +96,21 @@ def main() -> None:
                 trials[f"beta {beta:g}, weights {harmonic:g},{voice:g},{context:g}"] = [
                     np.asarray(viterbi(build_lattice(fit, corrected, p.mode, factors)).chords)
                     for fit, p in zip(fits, songs)]
+    elif options.quality:
+        roots = np.array([chord.root for chord in VOCABULARY])
+        uncorrected = dataclasses.replace(bundle, prior_correction=0.0)
+        for quality_beta in QUALITY_CORRECTIONS:
+            paths = []
+            for fit, prepared in zip(fits, songs):
+                prior = np.exp(bundle.log_prior[prepared.mode])
+                root_prior = np.array([prior[roots == root].sum() for root in roots])
+                correction = (bundle.prior_correction * np.log(root_prior)
+                              + quality_beta * np.log(prior / root_prior))
+                lattice = build_lattice(fit, uncorrected, prepared.mode, weights)
+                paths.append(np.asarray(viterbi(Lattice(
+                    lattice.emission - weights.harmonic * correction,
+                    lattice.transition, lattice.start, lattice.end)).chords))
+            trials[f"root beta {bundle.prior_correction:g}, quality beta {quality_beta:g}"] = paths
     elif options.voice_leading:
         movement = -weights.voice_leading * voice_leading_matrix()
         for scale in SCALES[1:]:

@@ -10,7 +10,8 @@ steps, all with fixed seeds:
 4. count chord priors, transitions, starts and ends on the training songs;
 5. fit the candidates (logistic regression, a small MLP and gradient boosting,
    each classifying a (slot, chord) pair alone, and an MLP trained listwise on
-   the softmax over each slot's candidates, see :mod:`.listwise`) and keep the
+   the softmax over each slot's candidates, five of them averaged, see
+   :mod:`.listwise`) and keep the
    one with the best validation chord accuracy after full decoding;
 6. choose how much of the chord prior the decoder divides out of the model's
    scores (``decoding.prior_correction``, see :data:`PRIOR_CORRECTIONS`) and
@@ -70,13 +71,13 @@ PREFERENCE = ("logistic", "mlp", "listwise", "gbm")
 #: VARIETY_PRICE of the best correction's; when none qualifies, the most accurate one.
 PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 VARIETY_TOLERANCE = 0.15
+VARIETY_PRICE = 0.03
 #: Networks averaged in the listwise candidate (seeds SEED, SEED + 1, ...).  Measured on the
 #: validation songs before choosing it (decoded, no prior correction): one network's exact
 #: agreement moved from seed to seed by 1.0 (pop), 1.2 (folk) and 3.3 (classical) points; the
 #: average of five was 0.6 (pop), 0.7 (folk) and 1.1 (classical) points above the five networks'
-#: mean, with a better log-likelihood in every style.
+#: mean, with a better log-likelihood in every style (``scripts/listwise_seeds.py``).
 LISTWISE_MEMBERS = 5
-VARIETY_PRICE = 0.03
 _TRIAD_CLASS = {"maj": "maj", "dom7": "maj", "maj7": "maj", "maj6": "maj", "aug": "aug",
                 "min": "min", "min7": "min", "min6": "min", "minmaj7": "min",
                 "dim": "dim", "hdim7": "dim", "dim7": "dim",
