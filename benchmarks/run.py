@@ -274,7 +274,7 @@ def scaling(repeats: int) -> None:
 
 def decoder(repeats: int) -> None:
     from harmonizer.decoder import _dense_k_best, k_best
-    from harmonizer.engine import Weights, build_lattice
+    from harmonizer.engine import build_lattice, style_weights
     from harmonizer.features import build_features
     from harmonizer.scorer import load_model
     from harmonizer.slots import make_slots
@@ -288,7 +288,7 @@ def decoder(repeats: int) -> None:
         grid = make_slots(random_walk_melody(size), key)
         features, _ = build_features(grid, key.mode, bundle.log_prior[key.mode])
         fit = bundle.chord_fit(features, len(grid))
-        lattice = build_lattice(fit, bundle, key.mode, Weights())
+        lattice = build_lattice(fit, bundle, key.mode, style_weights(bundle).normalised())
         assert [p.chords for p in k_best(lattice, 3)] == [p.chords for p in _dense_k_best(lattice, 3)]
         runs = range(repeats * 5)
         pruned = statistics.median(timed(lambda lat=lattice: k_best(lat, 3)) for _ in runs)

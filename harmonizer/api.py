@@ -16,6 +16,7 @@ from .engine import (
     check_alternatives,
     harmonize_grid,
     harmonize_melody,
+    style_weights,
     user_key,
 )
 from .errors import OptionError, OutputError
@@ -218,10 +219,10 @@ def harmonize_degrees(
     check_alternatives(alternatives)
     # Each degree is already one slot: skip the general slotting of harmonize_melody, which gives
     # the same grid for this melody (tests/test_engine.py checks both give the same answer).
+    bundle = model or load_model(style)
     result = harmonize_grid(
-        melody, whole_bar_slots([n.pitch for n in notes], tonal),
-        user_key(tonal), model or load_model(style),
-        target_mask=target_mask, weights=weights or Weights(), alternatives=alternatives,
+        melody, whole_bar_slots([n.pitch for n in notes], tonal), user_key(tonal), bundle,
+        target_mask=target_mask, weights=weights or style_weights(bundle), alternatives=alternatives,
     )
     if target_mask is None:
         coverage, priorities = 1.0, tuple(1.0 for _ in degrees)

@@ -38,7 +38,7 @@ class BatchOptions:
     key: str | None = None
     harmonic_rhythm: str = "auto"
     target_degrees: tuple[str, ...] | None = None
-    weights: tuple[float, float, float] = (0.5, 0.3, 0.2)
+    weights: tuple[float, float, float] | None = None  # None: the style's own (its model card's)
     program: int = 0
     force: bool = False
 
@@ -151,7 +151,8 @@ def harmonize_one(job: tuple[str, str], options: BatchOptions) -> FileOutcome:
         result = harmonize_file(
             source, target, force=True, style=options.style, key=options.key,
             harmonic_rhythm=options.harmonic_rhythm, target_degrees=options.target_degrees,
-            weights=Weights(*options.weights), alternatives=1, program=options.program,
+            weights=Weights(*options.weights) if options.weights else None, alternatives=1,
+            program=options.program,
         )
     except (HarmonizerError, OSError) as error:
         message = str(error)

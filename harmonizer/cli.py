@@ -9,9 +9,13 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, InputWarning, OptionError, exit_code_for
+
+if TYPE_CHECKING:
+    from .engine import Weights
 
 __all__ = ["main", "build_parser"]
 
@@ -53,8 +57,10 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-degrees", metavar="D,D,...",
                         help="scale degrees 1-7 to favour, e.g. 1,4,5: notes on them weigh 1.0, "
                              "others 0.5")
-    parser.add_argument("--weights", metavar="H,V,C", default="0.5,0.3,0.2",
-                        help="weights of harmonic fit, voice leading and context (default: %(default)s)")
+    parser.add_argument("--weights", metavar="H,V,C",
+                        help="weights of harmonic fit, voice leading and context (default: the "
+                             "style's own, chosen on validation songs and kept in its model card; "
+                             "0.5,0.3,0.2 is the original notebook's)")
     parser.add_argument("--program", type=_positive_int, default=0, metavar="P",
                         help="General MIDI program of the chord track, 0-127 (default: 0, piano)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -135,12 +141,18 @@ def _target_degrees(text: str | None) -> list[str] | None:
     return degrees
 
 
+def _weights(text: str | None) -> Weights | None:
+    """``--weights``, or None for the style's own."""
+    from .engine import Weights  # noqa: PLC0415 - keep the engine's imports out of --help
+
+    return None if text is None else Weights.parse(text)
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     from .batch import BatchOptions, run_batch
-    from .engine import Weights
     from .mask import create_scale_degree_mask
 
-    weights = Weights.parse(args.weights)
+    weights = _weights(args.weights)
     degrees = _target_degrees(args.target_degrees)
     if degrees:
         create_scale_degree_mask(degrees)  # refuse a bad degree before any file
@@ -151,7 +163,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     options = BatchOptions(
         style=args.style, key=args.key, harmonic_rhythm=args.harmonic_rhythm,
         target_degrees=tuple(degrees) if degrees else None,
-        weights=(weights.harmonic, weights.voice_leading, weights.contextual),
+        weights=None if weights is None else (weights.harmonic, weights.voice_leading, weights.contextual),
         program=args.program, force=args.force,
     )
     summary = run_batch(args.input, args.output, options=options, jobs=max(args.jobs, 1),
@@ -162,7 +174,6 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 def _run_json_contract(args: argparse.Namespace) -> int:
-    from .engine import Weights
     from .json_contract import harmonize_json_file
 
     if args.input or not (args.melody_json and args.chords_json):
@@ -170,7 +181,7 @@ def _run_json_contract(args: argparse.Namespace) -> int:
     result = harmonize_json_file(
         args.melody_json, args.chords_json, style=args.style, key=args.key,
         harmonic_rhythm=args.harmonic_rhythm, target_degrees=_target_degrees(args.target_degrees),
-        weights=Weights.parse(args.weights),
+        weights=_weights(args.weights),
     )
     if args.json:
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
@@ -187,14 +198,13 @@ def _run(args: argparse.Namespace) -> int:
         return _run_json_contract(args)
     if not args.input:
         raise OptionError("Give a MIDI file to harmonize (or --melody-json IN --chords-json OUT).")
-    from .engine import Weights
     from .report import summary
 
     target_degrees = _target_degrees(args.target_degrees)
     result = harmonize_file(
         args.input, args.output, force=args.force, write=not args.no_write, style=args.style,
         key=args.key, harmonic_rhythm=args.harmonic_rhythm, target_degrees=target_degrees,
-        melody_track=args.melody_track, weights=Weights.parse(args.weights),
+        melody_track=args.melody_track, weights=_weights(args.weights),
         alternatives=args.alternatives, program=args.program, accompaniment=args.accompaniment,
         preview=args.preview, audio=args.audio,
     )

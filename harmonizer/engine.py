@@ -23,7 +23,8 @@ For a chord ``c`` in slot ``t`` after chord ``p`` the decoder adds, in logs::
   style (contextual appropriateness); the first chord uses P(c | start) and
   the last adds P(end | c), which is how cadences are learned.
 
-The weights default to the original notebook's 0.5 / 0.3 / 0.2.
+The weights default to the style's own (``decoding.weights`` in its model card), chosen with
+``beta`` on validation songs; the original notebook's are 0.5 / 0.3 / 0.2 (``Weights()``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ __all__ = [
     "harmonize_melody",
     "harmonize_grid",
     "note_priorities",
+    "style_weights",
 ]
 
 VOCABULARY_TONES = VOCABULARY_ARRAYS.tones  # (chords, 12) chord-tone indicator above the tonic
@@ -66,7 +68,8 @@ VOCABULARY_TONES = VOCABULARY_ARRAYS.tones  # (chords, 12) chord-tone indicator 
 class Weights:
     """Weights of the three factors (harmonic, voice leading, context); any non-negative
     numbers with a positive sum.  Only their proportions matter: ``1,1,1`` and ``5,5,5`` decode
-    alike (the engine scales them to sum to 1, as the defaults do)."""
+    alike (the engine scales them to sum to 1).  ``Weights()`` is the original notebook's
+    0.5 / 0.3 / 0.2; each style decodes with its own unless told otherwise (:func:`style_weights`)."""
 
     harmonic: float = 0.5
     voice_leading: float = 0.3
@@ -282,6 +285,11 @@ def _chain(bundle: ModelBundle, mode: str, weights: Weights) -> tuple[np.ndarray
     return entry[1], entry[2], entry[3]
 
 
+def style_weights(bundle: ModelBundle) -> Weights:
+    """The factor weights a style decodes with unless told otherwise (its card's)."""
+    return Weights(*bundle.weights)
+
+
 def check_alternatives(alternatives: object) -> None:
     """Raise OptionError unless ``alternatives`` is a whole number in 1..MAX_ALTERNATIVES."""
     if not isinstance(alternatives, int) or isinstance(alternatives, bool) \
@@ -324,9 +332,9 @@ def harmonize_melody(
     :class:`~harmonizer.errors.InputError` for an unusable melody and
     :class:`~harmonizer.errors.ModelError` for a bad model.
     """
-    weights = weights or Weights()
     check_alternatives(alternatives)
     bundle = model or load_model(style)
+    weights = weights or style_weights(bundle)
     # The key model the style uses, if any (models/key_model.json's styles); else the profiles.
     estimate = _resolve_key(key, melody, key_signature, bundle.key_model)
     tonal = estimate.key

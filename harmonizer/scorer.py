@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,6 +78,11 @@ class ModelBundle:
     #: out (Bourlard & Morgan's "scaled likelihoods") stops common chords from being counted
     #: twice, which otherwise narrows the chords a harmonization uses.  Chosen on validation.
     prior_correction: float = 0.0
+    #: The weights of the decoder's three factors (harmonic fit, voice leading, context) that
+    #: the engine uses unless told otherwise (``decoding.weights`` in the card), chosen on
+    #: validation songs together with :attr:`prior_correction`; the original notebook's
+    #: 0.5 / 0.3 / 0.2 where nothing was chosen.
+    weights: tuple[float, float, float] = (0.5, 0.3, 0.2)
     #: What the model returns per row (the card's ``output``): ``"probability"``, that this
     #: candidate is the chord a musician would write (a binary classifier), or ``"score"``, a
     #: real number whose softmax over the slot's candidates is that distribution (a model
@@ -217,6 +223,7 @@ def _load(style: str, directory: str) -> ModelBundle:
     if isinstance(correction, bool) or not isinstance(correction, (int, float)) \
             or not 0.0 <= correction <= 1.0:
         raise ModelError(f"{card_path}: decoding.prior_correction {correction!r} is not a number in 0..1")
+    weights = _decoding_weights(decoding, card_path)
     key_model = _load_key_model(folder, style)
     output = card.get("output", "probability")
     if output not in OUTPUTS:
@@ -235,9 +242,24 @@ def _load(style: str, directory: str) -> ModelBundle:
         end={m: _table(card, "log_end", m, (size,), card_path) for m in modes},
         temperature=float(temperature),
         prior_correction=float(correction),
+        weights=weights,
         output=output,
         key_model=key_model,
     )
+
+
+def _decoding_weights(decoding: dict, card_path: Path) -> tuple[float, float, float]:
+    """The card's ``decoding.weights``: harmonic, voice leading and context, each a finite
+    number >= 0, not all 0."""
+    weights = decoding.get("weights")
+    names = ("harmonic", "voice_leading", "contextual")
+    if isinstance(weights, dict) and set(weights) == set(names):
+        values = [weights[name] for name in names]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+               for v in values) and sum(values) > 0:
+            return (float(values[0]), float(values[1]), float(values[2]))
+    raise ModelError(f"{card_path}: decoding.weights {weights!r} is not harmonic, voice_leading "
+                     "and contextual weights (numbers >= 0, not all 0)")
 
 
 def load_model(style: str = "classical", directory: str | os.PathLike[str] | None = None) -> ModelBundle:

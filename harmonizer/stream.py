@@ -110,7 +110,8 @@ def harmonize_stream(
     Part or Stream input then comes back inside a new Score).  The other
     options are those of :func:`harmonizer.engine.harmonize_melody`;
     ``target_degrees`` like ``[1, 4, 5]`` or ``["1", "b3"]``; ``weights`` a
-    :class:`~harmonizer.engine.Weights`, three numbers or ``"0.5,0.3,0.2"``.
+    :class:`~harmonizer.engine.Weights`, three numbers or ``"0.5,0.3,0.2"`` (default: the
+    style's own, from its model card).
 
     Raises :class:`OptionError` for a bad option or a non-stream input,
     :class:`NoMelodyError` when there are no pitched notes, and the engine's

@@ -2,68 +2,58 @@
 
     python scripts/decoding_trials.py classical bach ../shared/data/when_in_rome
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --voice-leading
-    python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --weights
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --quality
 
 Compares, with the shipped model and card, the engine's Viterbi path against the chord of
 highest posterior probability per slot (forward-backward at several temperatures), or with
 ``--voice-leading`` the Viterbi path at several voice-leading scales (the engine's is
-``VOICE_LEADING_SCALE``), or with ``--weights`` the Viterbi path under other factor weights
-(harmonic, voice leading, context) at prior corrections 0, 0.2 and 0.4, or with ``--quality``
+``VOICE_LEADING_SCALE``), or with ``--quality``
 the Viterbi path when the prior correction is split in two: the card's for the chord's root,
 another for its quality given the root (``P(chord) = P(root) P(quality | root)``).  Prints exact and
 same-root agreement with the human chords, chord histogram entropy and coverage (ours / human,
-per song, averaged) and the chord-change rate.
+per song, averaged) and the chord-change rate.  The engine decodes with the card's factor weights
+and prior correction; training tries every combination of them and records each in the card
+(``decoding.validation``, see ``harmonizer/training/decoding.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections import Counter, defaultdict
 
 import numpy as np
 
 from harmonizer.decoder import Lattice, posteriors, viterbi
-from harmonizer.engine import Weights, build_lattice
-from harmonizer.evaluation.metrics import TimedChord, chord_coverage, chord_histogram_entropy
+from harmonizer.engine import build_lattice, style_weights
 from harmonizer.features import build_features
 from harmonizer.scorer import load_model
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import prepare_song, split_of
+from harmonizer.training.decoding import path_agreement
 from harmonizer.training.train import SEED
 from harmonizer.vocabulary import VOCABULARY
 from harmonizer.voicing import VOICE_LEADING_SCALE, voice_leading_matrix
 
 TEMPERATURES = (0.3, 0.45, 0.6, 0.8, 1.0, 1.3)
 SCALES = (VOICE_LEADING_SCALE, 12.0, 24.0, float("inf"))
-FACTOR_WEIGHTS = ((0.5, 0.3, 0.2), (0.5, 0.2, 0.3), (0.5, 0.1, 0.4), (0.6, 0.2, 0.2), (0.7, 0.1, 0.2),
-                  (0.5, 0.4, 0.1), (0.4, 0.2, 0.4))
-CORRECTIONS = (0.0, 0.2, 0.4)
 QUALITY_CORRECTIONS = (0.3, 0.6, 0.9, 1.2)
 
 
-def _score(songs, paths, tally: Counter, variety: dict) -> None:
+def _figures(songs, paths) -> str:
+    """Agreement and variety (as training measures them) and the chord-change rate."""
+    figures = path_agreement(songs, paths)
+    changes = human_changes = pairs = 0
     for prepared, path in zip(songs, paths):
-        key, ours, human, previous = prepared.song.key, [], [], None
-        for t, (slot, label) in enumerate(zip(prepared.grid.slots, prepared.labels)):
-            if label is None:
-                continue
-            chord, truth = VOCABULARY[path[t]], VOCABULARY[label]
-            ours.append(TimedChord(slot.onset, slot.duration, chord.root_pitch_class(key), chord.quality))
-            human.append(TimedChord(slot.onset, slot.duration, truth.root_pitch_class(key), truth.quality))
-            tally["slots"] += 1
-            tally["exact"] += chord.index == truth.index
-            tally["root"] += chord.root == truth.root
-            if previous is not None:
-                tally["pairs"] += 1
-                tally["changes"] += chord.index != previous[0]
-                tally["human_changes"] += truth.index != previous[1]
-            previous = (chord.index, truth.index)
-        if human:
-            for name, metric in (("che", chord_histogram_entropy), ("cc", chord_coverage)):
-                variety[name].append(metric(ours))
-                variety[f"{name}_human"].append(metric(human))
+        kept = [(int(chord), label) for chord, label in zip(path, prepared.labels) if label is not None]
+        for (chord, label), (previous, previous_label) in zip(kept[1:], kept):
+            pairs += 1
+            changes += chord != previous
+            human_changes += label != previous_label
+    pairs = max(pairs, 1)
+    return (f"exact {figures['exact']:.3f}  root {figures['root']:.3f}  "
+            f"CHE {figures['che_ours']:.3f}/{figures['che_human']:.3f}  "
+            f"CC {figures['cc_ours']:.2f}/{figures['cc_human']:.2f}  "
+            f"changes {changes / pairs:.3f}/{human_changes / pairs:.3f}")
 
 
 def main() -> None:
@@ -73,30 +63,20 @@ def main() -> None:
     parser.add_argument("corpus")
     parser.add_argument("path")
     parser.add_argument("--voice-leading", action="store_true", help="vary the voice-leading scale instead")
-    parser.add_argument("--weights", action="store_true",
-                        help="vary the factor weights and the prior correction instead")
     parser.add_argument("--quality", action="store_true",
                         help="correct the quality given the root by other amounts than the root")
     options = parser.parse_args()
     bundle = load_model(options.style)
     songs = [prepare_song(s) for s in load_corpus(options.corpus, options.path)
              if split_of(s, SEED) == "validation"]
-    weights = Weights().normalised()
+    weights = style_weights(bundle).normalised()
     fits = []
     for prepared in songs:
         features, _ = build_features(prepared.grid, prepared.mode, bundle.log_prior[prepared.mode])
         fits.append(bundle.chord_fit(features, len(prepared.grid)))
     lattices = [build_lattice(fit, bundle, p.mode, weights) for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
-    if options.weights:
-        for beta in CORRECTIONS:
-            corrected = dataclasses.replace(bundle, prior_correction=beta)
-            for harmonic, voice, context in FACTOR_WEIGHTS:
-                factors = Weights(harmonic, voice, context).normalised()
-                trials[f"beta {beta:g}, weights {harmonic:g},{voice:g},{context:g}"] = [
-                    np.asarray(viterbi(build_lattice(fit, corrected, p.mode, factors)).chords)
-                    for fit, p in zip(fits, songs)]
-    elif options.quality:
+    if options.quality:
         roots = np.array([chord.root for chord in VOCABULARY])
         uncorrected = dataclasses.replace(bundle, prior_correction=0.0)
         for quality_beta in QUALITY_CORRECTIONS:
@@ -125,16 +105,10 @@ def main() -> None:
             trials[f"posterior argmax, T {temperature}"] = [posteriors(lat, temperature)[0].argmax(axis=1)
                                                             for lat in lattices]
     print(f"{options.style} on {len(songs)} validation songs of {options.corpus} "
-          f"(card temperature {bundle.temperature}, prior correction {bundle.prior_correction})")
+          f"(card temperature {bundle.temperature}, prior correction {bundle.prior_correction}, "
+          f"weights {bundle.weights})")
     for name, paths in trials.items():
-        tally: Counter = Counter()
-        variety: dict = defaultdict(list)
-        _score(songs, paths, tally, variety)
-        n, pairs = max(tally["slots"], 1), max(tally["pairs"], 1)
-        print(f"{name:<34} exact {tally['exact'] / n:.3f}  root {tally['root'] / n:.3f}  "
-              f"CHE {np.mean(variety['che']):.3f}/{np.mean(variety['che_human']):.3f}  "
-              f"CC {np.mean(variety['cc']):.2f}/{np.mean(variety['cc_human']):.2f}  "
-              f"changes {tally['changes'] / pairs:.3f}/{tally['human_changes'] / pairs:.3f}")
+        print(f"{name:<34} {_figures(songs, paths)}")
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from harmonizer.engine import Weights
 from harmonizer.training import train as training
 from harmonizer.training.dataset import build_rows, count_context, prepare_song, split_of
+from harmonizer.training.decoding import SELECTION_WEIGHTS
 from harmonizer.training.listwise import ListwiseMLP
 
 CORRECTIONS = (0.0, 0.2, 0.3)
@@ -60,14 +60,14 @@ def main() -> None:
     x, y, slot_ids, song_ids = build_rows(prepared["train"], tables)
     weight = training.class_balance_weights(y, slot_ids, 0.5)
     x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
-    weights = Weights()
 
     def report(name: str, model: ListwiseMLP) -> None:
         accuracy, log_likelihood = training.emission_accuracy(model.predict(x_val), y_val, "score")
         parts = []
         for beta in CORRECTIONS:
             decoded = training.evaluate(prepared["validation"],
-                                        training._bundle(options.style, model, tables, 1.0, beta), weights)
+                                        training._bundle(options.style, model, tables, 1.0, beta),
+                                        SELECTION_WEIGHTS)
             parts.append(f"beta {beta:g}: exact {decoded['exact']:.4f} root {decoded['root']:.4f} "
                          f"CC {decoded['cc_ours']:.2f}/{decoded['cc_human']:.2f}")
         print(f"{name}: accuracy {accuracy} log-likelihood {log_likelihood} | " + " | ".join(parts),

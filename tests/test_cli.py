@@ -128,6 +128,19 @@ def test_key_and_rhythm_overrides(tmp_path, capsys):
     assert data["harmonic_rhythm"] == "beat" and len(data["chords"]) == 64
 
 
+def test_weights_default_to_the_styles_own_and_can_be_given(tmp_path, capsys):
+    from harmonizer.scorer import load_model
+
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    for style in ("classical", "jazz"):
+        assert main([str(source), "--json", "--no-write", "--style", style]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["weights"] == load_model(style).card["decoding"]["weights"]
+    assert main([str(source), "--json", "--no-write", "--weights", "0.5,0.3,0.2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["weights"] == {"harmonic": 0.5, "voice_leading": 0.3, "contextual": 0.2}
+
+
 def test_target_degrees_report_coverage(tmp_path, capsys):
     source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
     assert main([str(source), "--json", "--no-write", "--target-degrees", "1,3,5"]) == 0

@@ -194,6 +194,27 @@ def test_dividing_out_the_chord_prior_widens_the_chords_used():
     assert len(used[0.8]) > len(used[0.0])
 
 
+def test_a_style_decodes_with_its_own_weights_unless_told_otherwise():
+    # The card's decoding.weights (chosen on validation songs) are the default; any given weights
+    # win over them.
+    import dataclasses
+
+    from harmonizer.engine import Weights, style_weights
+    from harmonizer.scorer import load_model
+
+    pattern = [3, 2, 1, 7, 1, 5, 6, 5, 4, 3, 2, 1]
+    bundle = load_model("classical")
+    assert style_weights(bundle) == Weights(**bundle.card["decoding"]["weights"])
+    other = dataclasses.replace(bundle, weights=(0.4, 0.0, 0.6))
+    implied = harmonize_degrees(pattern, "Bb", model=other)
+    told = harmonize_degrees(pattern, "Bb", model=bundle, weights=Weights(0.4, 0.0, 0.6))
+    assert implied == told
+    own = harmonize_degrees(pattern, "Bb", model=bundle)
+    assert [c.score for c in own.chords] != [c.score for c in implied.chords]
+    overridden = harmonize_degrees(pattern, "Bb", model=other, weights=style_weights(bundle))
+    assert overridden == own
+
+
 def test_only_the_proportions_of_the_weights_matter():
     from harmonizer.engine import Weights
 

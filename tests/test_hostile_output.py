@@ -248,6 +248,15 @@ BROKEN_MODELS = [
                  ["folk.json: the model card is not a JSON object"], id="card-not-an-object"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"temperature": "hot"}),
                  ["temperature 'hot' is not a positive number"], id="card-bad-temperature"),
+    pytest.param(lambda f: _install(f, _graph("ok"), {"decoding": {"prior_correction": 0.2}}),
+                 ["folk.json: decoding.weights None is not harmonic, voice_leading and contextual"],
+                 id="card-without-decoding-weights"),
+    pytest.param(lambda f: _install(f, _graph("ok"), {"decoding": {
+        "prior_correction": 0.2, "weights": {"harmonic": 0.5, "voice_leading": -0.3, "contextual": 0.2}}}),
+                 ["folk.json: decoding.weights", "numbers >= 0, not all 0"], id="card-negative-weight"),
+    pytest.param(lambda f: _install(f, _graph("ok"), {"decoding": {
+        "prior_correction": 0.2, "weights": {"harmonic": 0, "voice_leading": 0, "contextual": 0}}}),
+                 ["folk.json: decoding.weights", "not all 0"], id="card-zero-weights"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"output": "logits"}),
                  ["folk.json: output 'logits' is not one of"], id="card-bad-output"),
     pytest.param(lambda f: _install_key_model(f, "{not json"),
@@ -349,7 +358,7 @@ def test_overflowing_weights_are_refused_up_front_and_huge_ones_work(song, tmp_p
     # Only proportions matter, so huge but finite weights decode like small ones.
     assert main([str(song), "--weights", "5e300,3e300,2e300", "--json", "--no-write"]) == 0
     huge = json.loads(capsys.readouterr().out)
-    assert main([str(song), "--json", "--no-write"]) == 0
+    assert main([str(song), "--weights", "0.5,0.3,0.2", "--json", "--no-write"]) == 0
     plain = json.loads(capsys.readouterr().out)
     assert [c["symbol"] for c in huge["chords"]] == [c["symbol"] for c in plain["chords"]]
 

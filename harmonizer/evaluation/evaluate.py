@@ -59,7 +59,7 @@ from ..vocabulary import VOCABULARY, VocabularyChord
 from .baselines import BigramHMM, NotebookBaseline
 from .metrics import METRIC_NAMES, TimedChord, all_metrics
 
-__all__ = ["evaluate_corpus", "main", "SYSTEMS", "SYSTEM_LABELS"]
+__all__ = ["evaluate_corpus", "main", "cadence_kind", "SYSTEMS", "SYSTEM_LABELS"]
 
 #: Systems run per slot, in report order, with their labels.
 SYSTEM_LABELS: dict[str, str] = {
@@ -107,6 +107,20 @@ def _human_per_slot(prepared: SongSlots) -> list[TimedChord | None]:
     ]
 
 
+def cadence_kind(root: int, quality: str, previous_root: int | None, key: Key) -> str | None:
+    """How a chord (root a pitch class) ends a phrase in ``key``: ``"tonic"``, ``"half"`` (a
+    major-class chord on the dominant), ``"deceptive"`` (on vi, VI in minor, right after a chord
+    on the dominant), else None."""
+    dominant = (key.tonic + 7) % 12
+    if root == key.tonic:
+        return "tonic"
+    if root == dominant and _TRIAD_CLASS[quality] == "maj":
+        return "half"
+    if root == (key.tonic + (9 if key.mode == "major" else 8)) % 12 and previous_root == dominant:
+        return "deceptive"
+    return None
+
+
 def _numeral(chord: TimedChord, key: Key) -> str:
     return VocabularyChord(-1, (chord.root - key.tonic) % 12, chord.quality).numeral(key.mode)
 
@@ -146,8 +160,6 @@ def _score_song(prepared: SongSlots, outputs: dict[str, list[TimedChord | None]]
                 tallies: dict[str, _Tally]) -> None:
     song, slots, labels = prepared.song, prepared.grid.slots, prepared.labels
     key = song.key
-    dominant = (key.tonic + 7) % 12
-    submediant = (key.tonic + (9 if key.mode == "major" else 8)) % 12
     for name, chords in outputs.items():
         tally = tallies[name]
         present = [c for c in chords if c is not None]
@@ -172,14 +184,10 @@ def _score_song(prepared: SongSlots, outputs: dict[str, list[TimedChord | None]]
                 tally.agreement["exact"] += same_root and chord.quality == human.quality
             if slots[t].phrase_end:
                 previous = chords[t - 1] if t > 0 else None
-                tonic = chord.root == key.tonic
-                half = chord.root == dominant and _TRIAD_CLASS[chord.quality] == "maj"
-                deceptive = chord.root == submediant and previous is not None and previous.root == dominant
+                kind = cadence_kind(chord.root, chord.quality, previous.root if previous else None, key)
                 tally.cadence["phrase_ends"] += 1
-                tally.cadence["tonic"] += tonic
-                tally.cadence["half"] += half
-                tally.cadence["deceptive"] += deceptive
-                tally.cadence["deliberate"] += tonic or half or deceptive
+                tally.cadence[kind or "none"] += 1
+                tally.cadence["deliberate"] += kind is not None
 
 
 def _summary(tally: _Tally, name: str) -> dict[str, Any]:

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..engine import Weights, harmonize_melody
+from ..engine import Weights, harmonize_melody, style_weights
 from ..errors import OptionError
 from ..midi_out import write_atomic
 from ..scorer import ModelBundle, load_model
@@ -252,7 +252,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     base = load_model(base_style, base_path.parent)
     base_tables = tables_from_card(base.card["context"])
     prior = form_tables()
-    weights = Weights()
+    weights = style_weights(base)  # the base's decoding, as the blues model keeps it
     seed = int(base.card.get("seed", 0))
     recorded = base.card.get("data", {}).get("corpora", {})
     tuning: dict[str, list[SongSlots]] = {}

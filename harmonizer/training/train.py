@@ -13,9 +13,10 @@ steps, all with fixed seeds:
    the softmax over each slot's candidates, five of them averaged, see
    :mod:`.listwise`) and keep the
    one with the best validation chord accuracy after full decoding;
-6. choose how much of the chord prior the decoder divides out of the model's
-   scores (``decoding.prior_correction``, see :data:`PRIOR_CORRECTIONS`) and
-   calibrate the posterior temperature, both on the validation songs;
+6. choose how the decoder weighs its three factors and how much of the chord
+   prior it divides out of the model's scores (``decoding.weights`` and
+   ``decoding.prior_correction``, see :mod:`.decoding`), then calibrate the
+   posterior temperature, all on the validation songs;
 7. export to ONNX (``zipmap=False``), check onnxruntime against scikit-learn
    on the test rows, and measure the held-out test metrics per corpus;
 8. write ``<style>.onnx`` and ``<style>.json`` (the model card).
@@ -53,6 +54,15 @@ from .dataset import (
     split_of,
     unmapped_counts,
 )
+from .decoding import (
+    DECODING_WEIGHTS,
+    PRIOR_CORRECTIONS,
+    SELECTION_WEIGHTS,
+    TARGETS_PRICE,
+    VARIETY_TOLERANCE,
+    choose_decoding,
+    decoding_trials,
+)
 from .listwise import ListwiseMLP
 
 __all__ = ["main", "train"]
@@ -65,13 +75,6 @@ SELECTION_TOLERANCE = 0.005
 #: never depends on how busy the machine was.  The two MLPs are the same size; of the two,
 #: scikit-learn's own estimator comes before the one trained by our numpy code.
 PREFERENCE = ("logistic", "mlp", "listwise", "gbm")
-#: Prior corrections tried on the validation songs.  The rule: the smallest whose chord
-#: histogram entropy and chord coverage both come within VARIETY_TOLERANCE of the human
-#: chords' (the issue's "no one-chord answers" target), as long as its exact agreement is within
-#: VARIETY_PRICE of the best correction's; when none qualifies, the most accurate one.
-PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
-VARIETY_TOLERANCE = 0.15
-VARIETY_PRICE = 0.03
 #: Networks averaged in the listwise candidate (seeds SEED, SEED + 1, ...).  Measured on the
 #: validation songs before choosing it (decoded, no prior correction): one network's exact
 #: agreement moved from seed to seed by 1.0 (pop), 1.2 (folk) and 3.3 (classical) points; the
@@ -107,13 +110,15 @@ class _SklearnSession:
 
 
 def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
-            prior_correction: float = 0.0, session: object | None = None) -> ModelBundle:
+            prior_correction: float = 0.0, session: object | None = None,
+            weights: Weights = SELECTION_WEIGHTS) -> ModelBundle:
     """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn)."""
     return ModelBundle(
         style=style, path=Path("<training>"), card={}, session=session or _SklearnSession(model),
         input_name="features", log_prior=dict(tables.unigram), transition=dict(tables.transition),
         start=dict(tables.start), end=dict(tables.end), temperature=temperature,
         prior_correction=prior_correction, output=_output_of(model),
+        weights=(weights.harmonic, weights.voice_leading, weights.contextual),
     )
 
 
@@ -223,27 +228,6 @@ def evaluate(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
     }
 
 
-def choose_prior_correction(songs: Sequence[SongSlots], bundle_for: Callable[[float], ModelBundle],
-                            weights: Weights) -> tuple[float, dict[str, dict[str, float]]]:
-    """The prior correction by the rule of :data:`PRIOR_CORRECTIONS`, and each one's numbers."""
-    trials: dict[str, dict[str, float]] = {}
-    for correction in PRIOR_CORRECTIONS:
-        decoded = evaluate(songs, bundle_for(correction), weights)
-        trials[str(correction)] = {k: decoded[k] for k in ("exact", "root", "che_ours", "che_human",
-                                                           "cc_ours", "cc_human") if k in decoded}
-    best_exact = max(t["exact"] for t in trials.values())
-
-    def varied(t: dict[str, float]) -> bool:
-        return all(abs(t[f"{m}_ours"] - t[f"{m}_human"]) <= VARIETY_TOLERANCE * t[f"{m}_human"]
-                   for m in ("che", "cc") if f"{m}_human" in t)
-
-    for correction in PRIOR_CORRECTIONS:
-        trial = trials[str(correction)]
-        if trial["exact"] >= best_exact - VARIETY_PRICE and varied(trial):
-            return correction, trials
-    return max(PRIOR_CORRECTIONS, key=lambda c: (trials[str(c)]["exact"], c)), trials
-
-
 def choose_model(selection: dict[str, dict]) -> str:
     """The best validation agreement wins; candidates within SELECTION_TOLERANCE of it are as
     good given the validation set's size, and then the first of them in PREFERENCE wins."""
@@ -276,7 +260,7 @@ def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weigh
         mode = prepared.mode
         features, _ = build_features(prepared.grid, mode, bundle.log_prior[mode])
         fit = bundle.chord_fit(features, len(prepared.grid))
-        lattices.append((build_lattice(fit, bundle, mode, weights), prepared.labels))
+        lattices.append((build_lattice(fit, bundle, mode, weights.normalised()), prepared.labels))
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
         total, count = 0.0, 0
@@ -342,7 +326,6 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
     x_test, y_test, _, _ = build_rows(prepared["test"], tables)
     log(f"rows: train {len(y_train)}, validation {len(y_val)}, test {len(y_test)}")
-    weights = Weights()
     selection: dict[str, dict] = {}
     fitted: dict[str, object] = {}
     factories = _candidates(seed, members)
@@ -360,7 +343,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         validation_scores = _raw_output(model, x_val)
         microseconds_per_row = (time.perf_counter() - timed) / max(len(y_val), 1) * 1e6
         accuracy, log_likelihood = emission_accuracy(validation_scores, y_val, _output_of(model))
-        decoded = evaluate(prepared["validation"], _bundle(style, model, tables, 1.0), weights)
+        decoded = evaluate(prepared["validation"], _bundle(style, model, tables, 1.0), SELECTION_WEIGHTS)
         selection[name] = {"fit_seconds": round(seconds, 1), "rows": int(len(y_fit)),
                            "validation_model_only_accuracy": accuracy,
                            "validation_log_likelihood": log_likelihood,
@@ -372,12 +355,13 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     chosen = choose_model(selection)
     model = fitted[chosen]
     log(f"chosen: {chosen}")
-    prior_correction, correction_trials = choose_prior_correction(
-        prepared["validation"],
-        lambda correction: _bundle(style, model, tables, 1.0, correction), weights)
-    log(f"prior correction: {prior_correction} ({correction_trials})")
+    trials = decoding_trials(prepared["validation"], _bundle(style, model, tables, 1.0))
+    decoding = choose_decoding(trials)
+    prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
+    log(f"decoding: {decoding} (of {len(trials)} trials)")
     temperature = calibrate_temperature(
-        prepared["validation"], _bundle(style, model, tables, 1.0, prior_correction), weights)
+        prepared["validation"], _bundle(style, model, tables, 1.0, prior_correction, weights=weights),
+        weights)
     log(f"temperature: {temperature}")
 
     from skl2onnx.common.data_types import FloatTensorType
@@ -389,7 +373,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
                          options=options, target_opset={"": 17, "ai.onnx.ml": 3})
     onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    bundle = _bundle(style, model, tables, temperature, prior_correction, session=session)
+    bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights)
     onnx_raw = bundle.score(x_test.astype(np.float32))
     # Compared as what the decoder uses: each slot's distribution over its candidates.
     slots_test = len(y_test) // len(VOCABULARY)
@@ -426,7 +410,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "model": {"chosen": chosen, "type": type(model).__name__, "class_balance_power": balance,
                   "params": _params(model), "selection": selection,
                   **({"members": model.trained} if isinstance(model, ListwiseMLP) else {}),
-                  "rule": "highest validation exact chord agreement after full decoding; within "
+                  "rule": "highest validation exact chord agreement after full decoding (the notebook's "
+                          "weights 0.5, 0.3, 0.2, no prior correction); within "
                           f"{SELECTION_TOLERANCE} of it, the first of logistic, mlp, listwise, gbm "
                           "(cheapest to run first; of the two MLPs, scikit-learn's own first)"},
         "data": {
@@ -450,14 +435,19 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
             "units": "share of test slots whose chord matches the human chord "
                      "(slot = the engine's default harmonic rhythm; human chord = longest in slot)",
         },
-        "weights_default": asdict(weights),
         "decoding": {
+            "weights": asdict(weights),
             "prior_correction": prior_correction,
-            "validation": correction_trials,
-            "rule": f"the smallest correction whose validation chord histogram entropy and chord "
-                    f"coverage are within {VARIETY_TOLERANCE:.0%} of the human chords', if its exact "
-                    f"agreement is within {VARIETY_PRICE} of the best correction's; else the most "
-                    "accurate",
+            "validation": trials,
+            "rule": f"trials: every prior correction in {list(PRIOR_CORRECTIONS)} with every one of "
+                    f"{len(DECODING_WEIGHTS)} factor weights (harmonic, voice leading and context in "
+                    "tenths summing to 1, harmonic at least 0.4, context at least 0.1), decoding the "
+                    "validation songs. Of the trials whose exact agreement is within "
+                    f"{TARGETS_PRICE} of the best trial's, the most accurate whose phrase ends are "
+                    "tonic, half or deceptive cadences at least as often as the human chords' and whose "
+                    f"chord histogram entropy and chord coverage are within {VARIETY_TOLERANCE:.0%} of "
+                    "the human chords'; else the most accurate that meets the cadences; else the most "
+                    "accurate trial (equal exact agreement: the better same root, then the first tried)",
         },
         "temperature": temperature,
         "features": list(FEATURE_NAMES),

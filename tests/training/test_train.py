@@ -7,7 +7,8 @@ import json
 import pytest
 
 from harmonizer.scorer import load_model
-from harmonizer.training.train import PRIOR_CORRECTIONS, train
+from harmonizer.training.decoding import DECODING_WEIGHTS, PRIOR_CORRECTIONS, choose_decoding
+from harmonizer.training.train import train
 
 from ..conftest import SHARED_DATA
 
@@ -35,37 +36,67 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     result = harmonize_degrees([1, 2, 3, 4, 5, 4, 3, 2, 1], key="G", style="folk", model=bundle)
     assert result.harmonization[-1] == "I"
     assert bundle.card["features"] == on_disk["features"]
-    # The prior correction was chosen on validation by the documented rule and is what loads.
+    # The decoding (factor weights and prior correction) was chosen on validation by the
+    # documented rule from every combination tried, and is what loads.
     decoding = on_disk["decoding"]
-    assert set(decoding["validation"]) == {str(c) for c in PRIOR_CORRECTIONS}
-    assert bundle.prior_correction == decoding["prior_correction"] in PRIOR_CORRECTIONS
-    for trial in decoding["validation"].values():
-        assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= 1
+    trials = decoding["validation"]
+    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) == 7 * 21
+    assert {(t["prior_correction"], tuple(t["weights"])) for t in trials} == {
+        (c, (w.harmonic, w.voice_leading, w.contextual)) for c in PRIOR_CORRECTIONS for w in DECODING_WEIGHTS}
+    for trial in trials:
+        assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= trial["root"] <= 1
+    chosen = choose_decoding(trials)
+    assert bundle.prior_correction == decoding["prior_correction"] == chosen["prior_correction"]
+    assert list(bundle.weights) == list(decoding["weights"].values()) == chosen["weights"]
+    # The trials' quick decoding (Viterbi over scores computed once) is the engine's: the full
+    # engine on the validation songs, at the chosen decoding, agrees with the human chords as
+    # the trial said.
+    from harmonizer.engine import style_weights
+    from harmonizer.training.corpora import load_corpus
+    from harmonizer.training.dataset import prepare_song, split_of
+    from harmonizer.training.train import SEED, evaluate
+
+    songs = [prepare_song(s) for s in load_corpus("nottingham", str(SHARED_DATA / "nottingham"), limit=60)
+             if split_of(s, SEED) == "validation"]
+    engine = evaluate(songs, bundle, style_weights(bundle))
+    assert (engine["exact"], engine["root"]) == (chosen["exact"], chosen["root"])
 
 
-def _trial(exact, che, cc, che_human=1.0, cc_human=5.0):
-    return {"exact": exact, "root": exact, "che_ours": che, "che_human": che_human, "cc_ours": cc,
-            "cc_human": cc_human}
+def _trial(exact, che, cc, che_human=1.0, cc_human=5.0, correction=0.0, cadences=0.6):
+    return {"prior_correction": correction, "weights": [0.5, 0.3, 0.2], "exact": exact, "root": exact,
+            "che_ours": che, "che_human": che_human, "cc_ours": cc, "cc_human": cc_human,
+            "cadence_ours": cadences, "cadence_human": 0.5}
 
 
 @pytest.mark.parametrize("table, expected", [
-    # 0.3 is the first within 15 % on both and costs < 3 points: chosen
-    ({0.0: _trial(0.60, 0.70, 3.5), 0.1: _trial(0.61, 0.75, 3.8), 0.2: _trial(0.61, 0.80, 4.0),
-      0.3: _trial(0.60, 0.90, 4.5), 0.4: _trial(0.59, 1.00, 5.0), 0.5: _trial(0.50, 1.1, 6.0),
-      0.6: _trial(0.40, 1.3, 7.0)}, 0.3),
-    # variety only at a price of more than 3 points: the most accurate instead
-    ({0.0: _trial(0.33, 0.5, 4.0), 0.1: _trial(0.34, 0.55, 4.5), 0.2: _trial(0.34, 0.6, 4.8),
-      0.3: _trial(0.33, 0.7, 5.0), 0.4: _trial(0.28, 0.9, 4.5), 0.5: _trial(0.11, 1.0, 5.0),
-      0.6: _trial(0.05, 1.2, 6.0)}, 0.2),
+    # 0.3 and 0.4 are within 15 % on both and cost < 3 points: the more accurate, 0.3, is chosen
+    ([_trial(0.60, 0.70, 3.5, correction=0.0), _trial(0.61, 0.75, 3.8, correction=0.1),
+      _trial(0.61, 0.80, 4.0, correction=0.2), _trial(0.60, 0.90, 4.5, correction=0.3),
+      _trial(0.59, 1.00, 5.0, correction=0.4), _trial(0.50, 1.1, 6.0, correction=0.5),
+      _trial(0.40, 1.3, 7.0, correction=0.6)], 0.3),
+    # variety only at a price of more than 3 points: the most accurate instead, the first of equals
+    ([_trial(0.33, 0.5, 4.0, correction=0.0), _trial(0.34, 0.55, 4.5, correction=0.1),
+      _trial(0.34, 0.6, 4.8, correction=0.2), _trial(0.33, 0.7, 5.0, correction=0.3),
+      _trial(0.28, 0.9, 4.5, correction=0.4), _trial(0.11, 1.0, 5.0, correction=0.5),
+      _trial(0.05, 1.2, 6.0, correction=0.6)], 0.1),
+    # equal exact agreement: the better same root, else the first tried
+    ([{**_trial(0.50, 1.0, 5.0, correction=0.0), "root": 0.55},
+      {**_trial(0.50, 1.0, 5.0, correction=0.1), "root": 0.57},
+      {**_trial(0.50, 1.0, 5.0, correction=0.2), "root": 0.57}], 0.1),
+    # cadences come first: the varied trial that ends fewer phrases deliberately than the human
+    # loses to one that ends enough but lacks variety, which loses to one that has both
+    ([_trial(0.60, 1.0, 5.0, correction=0.0, cadences=0.45), _trial(0.59, 0.5, 3.0, correction=0.1),
+      _trial(0.58, 1.0, 5.0, correction=0.2)], 0.2),
+    ([_trial(0.60, 1.0, 5.0, correction=0.0, cadences=0.45), _trial(0.59, 0.5, 3.0, correction=0.1),
+      _trial(0.50, 1.0, 5.0, correction=0.2)], 0.1),
+    # no trial within 3 points meets the cadences: the most accurate
+    ([_trial(0.60, 1.0, 5.0, correction=0.0, cadences=0.45), _trial(0.59, 0.5, 3.0, correction=0.1,
+                                                                    cadences=0.4)], 0.0),
+    # too much variety is as far off as too little
+    ([_trial(0.50, 0.70, 3.5, correction=0.0), _trial(0.49, 1.5, 8.0, correction=0.1)], 0.0),
 ])
-def test_the_prior_correction_rule(monkeypatch, table, expected):
-    from harmonizer.engine import Weights
-    from harmonizer.training import train as train_module
-
-    monkeypatch.setattr(train_module, "evaluate", lambda songs, bundle, weights: table[bundle])
-    chosen, trials = train_module.choose_prior_correction([], lambda c: c, Weights())
-    assert chosen == expected
-    assert set(trials) == {str(c) for c in PRIOR_CORRECTIONS}
+def test_the_decoding_rule(table, expected):
+    assert choose_decoding(table)["prior_correction"] == expected
 
 
 def test_a_corrupted_model_is_refused_by_its_checksum(tmp_path):

@@ -1,0 +1,146 @@
+"""How a style decodes: its factor weights and prior correction, chosen on validation songs.
+
+The decoder adds, per slot, ``w_h * log fit + w_v * log efficiency + w_c * log P(chord | previous)``
+after dividing ``P(chord) ** beta`` out of the fit (see :mod:`harmonizer.engine`).  The scorer
+is trained once; these four numbers only say how much to trust each factor, so they are chosen
+afterwards, like the language-model weight of a speech recogniser: every combination of
+:data:`PRIOR_CORRECTIONS` and :data:`DECODING_WEIGHTS` decodes the validation songs (key given)
+and :func:`choose_decoding` applies the rule below.  The scorer's output for the validation
+songs is computed once and only the Viterbi path is redone per trial, so the whole grid costs
+about as much as scoring the songs a few times.
+
+The rule measures, for every trial, two of the issue's targets besides agreement: the cadences
+(phrase-final slots on a tonic, half or deceptive cadence, as :mod:`harmonizer.evaluation` counts
+them, at least as often as in the human chords) and the variety (chord histogram entropy and
+chord coverage within :data:`VARIETY_TOLERANCE` of the human chords').  Of the trials whose exact
+agreement is within :data:`TARGETS_PRICE` of the best trial's, it takes the most accurate that
+meets both; else the most accurate that meets the cadences; else the most accurate trial.  Equal
+exact agreement goes to the better same-root agreement, then to the trial tried first (smaller
+``beta``, then the order of :data:`DECODING_WEIGHTS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..decoder import viterbi
+from ..engine import Weights, build_lattice
+from ..features import build_features
+from ..scorer import ModelBundle
+from ..theory import Key
+from ..vocabulary import VOCABULARY
+from .dataset import SongSlots
+
+__all__ = ["PRIOR_CORRECTIONS", "DECODING_WEIGHTS", "VARIETY_TOLERANCE", "TARGETS_PRICE",
+           "SELECTION_WEIGHTS", "decoding_trials", "choose_decoding", "path_agreement"]
+
+#: Shares of the chord prior divided out of the scorer's output (``beta``).
+PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+#: Factor weights (harmonic fit, voice leading, context) tried: every split of 1 in tenths that
+#: gives the harmonic fit, the only factor that reads the melody, at least 0.4, and the context
+#: at least 0.1 (without it the decoder would forget the style's learned progressions, and its
+#: cadences, which come from the learned end probabilities).  21 of them.
+DECODING_WEIGHTS = tuple(Weights(h / 10, v / 10, (10 - h - v) / 10)
+                         for h in range(4, 10) for v in range(0, 10 - h))
+#: The weights candidate models are compared at (the original notebook's): a fixed yardstick,
+#: so that choosing the scorer and choosing its decoding stay two separate steps.
+SELECTION_WEIGHTS = Weights()
+VARIETY_TOLERANCE = 0.15
+#: The most exact agreement (share of slots) the targets may cost against the best trial.
+TARGETS_PRICE = 0.03
+
+
+def path_agreement(songs: Sequence[SongSlots], paths: Sequence[Sequence[int]]) -> dict[str, float]:
+    """Exact and same-root agreement of ``paths`` (vocabulary indices, one per slot) with the
+    songs' human chords over the labelled slots, and the chord histogram entropy and coverage
+    of ours and the human's (Yeh et al. 2021; per song, averaged)."""
+    # imported here: harmonizer.evaluation imports the training package
+    from ..evaluation.evaluate import cadence_kind
+    from ..evaluation.metrics import TimedChord, chord_coverage, chord_histogram_entropy
+
+    slots = exact = root = phrase_ends = cadences_ours = cadences_human = 0
+    variety: dict[str, list[float]] = {"che_ours": [], "che_human": [], "cc_ours": [], "cc_human": []}
+    for prepared, path in zip(songs, paths):
+        key = prepared.song.key
+        ours: list[TimedChord] = []
+        human: list[TimedChord] = []
+        for t, (slot, label, index) in enumerate(zip(prepared.grid.slots, prepared.labels, path)):
+            if label is None:
+                continue
+            chord, truth = VOCABULARY[int(index)], VOCABULARY[label]
+            slots += 1
+            exact += chord.index == truth.index
+            root += chord.root == truth.root
+            ours.append(TimedChord(slot.onset, slot.duration, chord.root_pitch_class(key), chord.quality))
+            human.append(TimedChord(slot.onset, slot.duration, truth.root_pitch_class(key), truth.quality))
+            if slot.phrase_end:  # the cadence, as harmonizer.evaluation counts it
+                ours_before, human_before = (path[t - 1], prepared.labels[t - 1]) if t > 0 else (None, None)
+                phrase_ends += 1
+                cadences_ours += cadence_kind(ours[-1].root, chord.quality, _root(ours_before, key),
+                                              key) is not None
+                cadences_human += cadence_kind(human[-1].root, truth.quality, _root(human_before, key),
+                                               key) is not None
+        if human:
+            variety["che_ours"].append(chord_histogram_entropy(ours))
+            variety["che_human"].append(chord_histogram_entropy(human))
+            variety["cc_ours"].append(chord_coverage(ours))
+            variety["cc_human"].append(chord_coverage(human))
+    count, ends = max(slots, 1), max(phrase_ends, 1)
+    return {"exact": round(exact / count, 4), "root": round(root / count, 4),
+            "cadence_ours": round(cadences_ours / ends, 4), "cadence_human": round(cadences_human / ends, 4),
+            **{name: round(float(np.mean(values)), 4) for name, values in variety.items() if values}}
+
+
+def _root(index: int | None, key: Key) -> int | None:
+    """The root pitch class of vocabulary chord ``index`` in ``key`` (None for None)."""
+    return None if index is None else VOCABULARY[int(index)].root_pitch_class(key)
+
+
+def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
+                    corrections: Sequence[float] = PRIOR_CORRECTIONS,
+                    weights: Sequence[Weights] = DECODING_WEIGHTS) -> list[dict[str, Any]]:
+    """Decode ``songs`` (each in its own key) with every correction and weights; one record
+    per trial: ``prior_correction``, ``weights`` (harmonic, voice leading, context) and the
+    figures of :func:`path_agreement`.  ``bundle``'s own correction is ignored."""
+    fits = []
+    for prepared in songs:
+        features, _ = build_features(prepared.grid, prepared.mode, bundle.log_prior[prepared.mode])
+        fits.append(bundle.chord_fit(features, len(prepared.grid)))
+    trials = []
+    for correction in corrections:
+        corrected = dataclasses.replace(bundle, prior_correction=correction)
+        for factors in weights:
+            scaled = factors.normalised()  # as the engine decodes
+            paths = [viterbi(build_lattice(fit, corrected, prepared.mode, scaled)).chords
+                     for fit, prepared in zip(fits, songs)]
+            trials.append({"prior_correction": correction,
+                           "weights": [factors.harmonic, factors.voice_leading, factors.contextual],
+                           **path_agreement(songs, paths)})
+    return trials
+
+
+def _varied(trial: dict[str, Any]) -> bool:
+    return all(abs(trial[f"{m}_ours"] - trial[f"{m}_human"]) <= VARIETY_TOLERANCE * trial[f"{m}_human"]
+               for m in ("che", "cc") if f"{m}_human" in trial)
+
+
+def _cadenced(trial: dict[str, Any]) -> bool:
+    return trial["cadence_ours"] >= trial["cadence_human"]
+
+
+def choose_decoding(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The trial the rule of this module's docstring picks."""
+    if not trials:
+        raise ValueError("No decoding trials to choose from.")
+    best_exact = max(t["exact"] for t in trials)
+    affordable = [t for t in trials if t["exact"] >= best_exact - TARGETS_PRICE]
+    for meets in (lambda t: _cadenced(t) and _varied(t), _cadenced):
+        chosen = [t for t in affordable if meets(t)]
+        if chosen:
+            break
+    # max() keeps the first of equals: the trial tried first
+    return max(chosen or trials, key=lambda t: (t["exact"], t["root"]))
