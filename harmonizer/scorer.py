@@ -80,8 +80,9 @@ class ModelBundle:
     prior_correction: float = 0.0
     #: The weights of the decoder's three factors (harmonic fit, voice leading, context) that
     #: the engine uses unless told otherwise (``decoding.weights`` in the card), chosen on
-    #: validation songs together with :attr:`prior_correction`; the original notebook's
-    #: 0.5 / 0.3 / 0.2 where nothing was chosen.
+    #: validation songs together with :attr:`prior_correction`.  A card must have them (cards
+    #: written before they were chosen no longer load: retrain); the notebook's 0.5 / 0.3 / 0.2
+    #: here serve only bundles built in code, as training builds its candidates.
     weights: tuple[float, float, float] = (0.5, 0.3, 0.2)
     #: What the model returns per row (the card's ``output``): ``"probability"``, that this
     #: candidate is the chord a musician would write (a binary classifier), or ``"score"``, a

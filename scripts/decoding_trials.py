@@ -1,13 +1,14 @@
 """Decoding trials on a style's validation songs (corpus key): what other decoders would give.
 
     python scripts/decoding_trials.py classical bach ../shared/data/when_in_rome
-    python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --voice-leading
+    python scripts/decoding_trials.py jazz openewld ../shared/data/openewld --voice-leading
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --quality
 
 Compares, with the shipped model and card, the engine's Viterbi path against the chord of
 highest posterior probability per slot (forward-backward at several temperatures), or with
 ``--voice-leading`` the Viterbi path at several voice-leading scales (the engine's is
-``VOICE_LEADING_SCALE``), or with ``--quality``
+``VOICE_LEADING_SCALE``; it changes nothing for a style whose card gives voice leading no weight,
+as classical's, folk's and pop's do), or with ``--quality``
 the Viterbi path when the prior correction is split in two: the card's for the chord's root,
 another for its quality given the root (``P(chord) = P(root) P(quality | root)``).  Prints exact and
 same-root agreement with the human chords, chord histogram entropy and coverage (ours / human,

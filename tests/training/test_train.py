@@ -92,11 +92,54 @@ def _trial(exact, che, cc, che_human=1.0, cc_human=5.0, correction=0.0, cadences
     # no trial within 3 points meets the cadences: the most accurate
     ([_trial(0.60, 1.0, 5.0, correction=0.0, cadences=0.45), _trial(0.59, 0.5, 3.0, correction=0.1,
                                                                     cadences=0.4)], 0.0),
+    # exactly 3 points below the best is within the price
+    ([_trial(0.33, 0.5, 4.0, correction=0.0), _trial(0.30, 1.0, 5.0, correction=0.1)], 0.1),
     # too much variety is as far off as too little
     ([_trial(0.50, 0.70, 3.5, correction=0.0), _trial(0.49, 1.5, 8.0, correction=0.1)], 0.0),
 ])
 def test_the_decoding_rule(table, expected):
     assert choose_decoding(table)["prior_correction"] == expected
+
+
+def test_the_decoding_trials_count_as_the_evaluation_does():
+    # path_agreement (the decoding trials' figures) and harmonizer.evaluation's per-song tally
+    # must agree on agreement and cadences, unlabelled slots and first slots included.
+    from harmonizer.evaluation.evaluate import _human_per_slot, _score_song, _Tally
+    from harmonizer.evaluation.metrics import TimedChord
+    from harmonizer.training.corpora import load_corpus
+    from harmonizer.training.dataset import prepare_song
+    from harmonizer.training.decoding import path_agreement
+    from harmonizer.vocabulary import VOCABULARY
+
+    songs = [prepare_song(s) for s in load_corpus("nottingham", str(SHARED_DATA / "nottingham"), limit=40)]
+    from harmonizer.vocabulary import chord_index
+
+    # a progression that is neither the human's nor constant: each slot takes the human chord of
+    # the slot before (the tonic where there is none), and every other phrase ends V-vi (V-VI in
+    # minor), a deceptive cadence, which only counts after the dominant
+    paths = []
+    for prepared in songs:
+        path = [0] + [label if label is not None else 0 for label in prepared.labels[:-1]]
+        ends = [t for t, slot in enumerate(prepared.grid.slots) if slot.phrase_end and t > 0]
+        submediant = chord_index(9, "min") if prepared.mode == "major" else chord_index(8, "maj")
+        for t in ends[::2]:
+            path[t - 1], path[t] = chord_index(7, "maj"), submediant
+        paths.append(path)
+    tallies = {"ours": _Tally(), "human": _Tally()}
+    for prepared, path in zip(songs, paths):
+        key, slots = prepared.song.key, prepared.grid.slots
+        ours = [TimedChord(slot.onset, slot.duration, VOCABULARY[i].root_pitch_class(key),
+                           VOCABULARY[i].quality) for slot, i in zip(slots, path)]
+        _score_song(prepared, {"ours": ours, "human": _human_per_slot(prepared)}, tallies)
+    figures = path_agreement(songs, paths)
+    ours, human = tallies["ours"], tallies["human"]
+    assert any(label is None for p in songs for label in p.labels)  # unlabelled slots are in play
+    assert 0 < figures["cadence_ours"] < 1 and 0 < figures["cadence_human"] <= 1
+    assert ours.cadence["deceptive"] > 0 and ours.cadence["half"] > 0
+    assert figures["cadence_ours"] == round(ours.cadence["deliberate"] / ours.cadence["phrase_ends"], 4)
+    assert figures["cadence_human"] == round(human.cadence["deliberate"] / human.cadence["phrase_ends"], 4)
+    assert figures["exact"] == round(ours.agreement["exact"] / ours.agreement["slots"], 4)
+    assert figures["root"] == round(ours.agreement["root"] / ours.agreement["slots"], 4)
 
 
 def test_a_corrupted_model_is_refused_by_its_checksum(tmp_path):
