@@ -1,6 +1,7 @@
 """The held-out evaluation end to end on a few Nottingham tunes, and its two baselines."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,16 @@ def test_the_report_holds_the_tables_and_the_plot(evaluated):
                     "| nottingham | human (as written) |", "![chord distributions](report-chords.png)"):
         assert heading in text
     assert "nats" in text  # the log base is stated
+    # and how the engine decoded: the folk card's weights and prior correction
+    from harmonizer.scorer import load_model
+
+    folk = load_model("folk")
+    harmonic, voice_leading, contextual = folk.weights
+    assert (f"factor weights {harmonic:g} / {voice_leading:g} / {contextual:g} (harmonic, voice leading, "
+            f"context) and prior correction {folk.prior_correction:g}") in text
+    # the model's path is shown relative to the working folder when inside it (no machine's paths)
+    shown = Path(results["model"]["path"])
+    assert shown.name == "folk.onnx" and not (shown.is_absolute() and shown.is_relative_to(Path.cwd()))
     png = folder / "report-chords.png"
     assert results["plot"] == str(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

@@ -88,6 +88,14 @@ class _Tally:
     qualities: Counter[str] = field(default_factory=Counter)
 
 
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working folder when inside it (reports stay machine-neutral)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _mean(values: Sequence[float]) -> float:
     finite = [v for v in values if not math.isnan(v)]
     return sum(finite) / len(finite) if finite else math.nan
@@ -293,9 +301,13 @@ def evaluate_corpus(
     hmm = BigramHMM().fit(training)
     notebook = NotebookBaseline(style)
     results: dict[str, Any] = {"style": style, "seed": seed, "baseline_key": baseline_key,
-                               "model": {"path": str(bundle.path),
+                               "model": {"path": _shown_path(bundle.path),
                                          "chosen": bundle.card.get("model", {}).get("chosen"),
                                          "sha256": str(bundle.card.get("sha256", ""))[:12],
+                                         # How the engine decodes (the card's): factor weights
+                                         # (harmonic, voice leading, context) and prior correction.
+                                         "weights": list(bundle.weights),
+                                         "prior_correction": bundle.prior_correction,
                                          # The key model the style finds keys with (None: the profiles).
                                          "key_model": None if bundle.key_model is None
                                          else key_model_digest(bundle.key_model.as_card())[:12]},

@@ -45,8 +45,14 @@ def markdown_tables(results: dict[str, Any]) -> str:
     given = "corpus" if results["baseline_key"] == "given" else "estimated"
     keys = ("the profiles alone" if model.get("key_model") is None
             else f"the shared key model (sha256 {model['key_model']}…)")
-    lines += [f"Model `{model['path']}` ({model['chosen']}, sha256 {model['sha256']}…); keys found with "
-              f"{keys}; split seed {results['seed']}; baselines given the {given} key; "
+    decoding = ""
+    if "weights" in model:
+        harmonic, voice_leading, contextual = model["weights"]
+        decoding = (f"; decoded with the card's factor weights {harmonic:g} / {voice_leading:g} / "
+                    f"{contextual:g} (harmonic, voice leading, context) and prior correction "
+                    f"{model['prior_correction']:g}")
+    lines += [f"Model `{model['path']}` ({model['chosen']}, sha256 {model['sha256']}…){decoding}; keys "
+              f"found with {keys}; split seed {results['seed']}; baselines given the {given} key; "
               f"{results.get('seconds', 0):g} s.", ""]
     lines += ["## Data", "",
               "| corpus | songs loaded | skipped at load | train songs | test songs evaluated | test slots "
