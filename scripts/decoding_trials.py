@@ -3,6 +3,7 @@
     python scripts/decoding_trials.py classical bach ../shared/data/when_in_rome
     python scripts/decoding_trials.py jazz openewld ../shared/data/openewld --voice-leading
     python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --quality
+    python scripts/decoding_trials.py pop pop909 ../shared/data/pop909 --grid
 
 Compares, with the shipped model and card, the engine's Viterbi path against the chord of
 highest posterior probability per slot (forward-backward at several temperatures), or with
@@ -14,23 +15,24 @@ another for its quality given the root (``P(chord) = P(root) P(quality | root)``
 same-root agreement with the human chords, chord histogram entropy and coverage (ours / human,
 per song, averaged) and the chord-change rate.  The engine decodes with the card's factor weights
 and prior correction; training tries every combination of them and records each in the card
-(``decoding.validation``, see ``harmonizer/training/decoding.py``).
+(``decoding.validation``, see ``harmonizer/training/decoding.py``).  ``--grid`` runs that search
+again with the shipped scorer, timed, and prints the trial the rule picks beside the card's.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import time
 
 import numpy as np
 
 from harmonizer.decoder import Lattice, posteriors, viterbi
 from harmonizer.engine import build_lattice, style_weights
-from harmonizer.features import build_features
 from harmonizer.scorer import load_model
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import prepare_song, split_of
-from harmonizer.training.decoding import path_agreement
+from harmonizer.training.decoding import choose_decoding, decoding_trials, path_agreement, song_fits
 from harmonizer.training.train import SEED
 from harmonizer.vocabulary import VOCABULARY
 from harmonizer.voicing import VOICE_LEADING_SCALE, voice_leading_matrix
@@ -66,15 +68,24 @@ def main() -> None:
     parser.add_argument("--voice-leading", action="store_true", help="vary the voice-leading scale instead")
     parser.add_argument("--quality", action="store_true",
                         help="correct the quality given the root by other amounts than the root")
+    parser.add_argument("--grid", action="store_true",
+                        help="rerun training's search for the weights and prior correction, timed")
     options = parser.parse_args()
     bundle = load_model(options.style)
     songs = [prepare_song(s) for s in load_corpus(options.corpus, options.path)
              if split_of(s, SEED) == "validation"]
+    if options.grid:
+        started = time.perf_counter()
+        grid = decoding_trials(songs, bundle)
+        seconds = time.perf_counter() - started
+        chosen, card = choose_decoding(grid), bundle.card["decoding"]
+        print(f"{options.style}: {len(grid)} trials on {len(songs)} validation songs "
+              f"({sum(len(p.grid) for p in songs)} slots) in {seconds:.1f} s, scoring included")
+        print(f"chosen: {chosen}")
+        print(f"card:   prior correction {card['prior_correction']}, weights {card['weights']}")
+        return
     weights = style_weights(bundle).normalised()
-    fits = []
-    for prepared in songs:
-        features, _ = build_features(prepared.grid, prepared.mode, bundle.log_prior[prepared.mode])
-        fits.append(bundle.chord_fit(features, len(prepared.grid)))
+    fits = song_fits(songs, bundle)
     lattices = [build_lattice(fit, bundle, p.mode, weights) for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
     if options.quality:

@@ -22,6 +22,7 @@ exact agreement goes to the better same-root agreement, then to the trial tried 
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,8 @@ from ..vocabulary import VOCABULARY
 from .dataset import SongSlots
 
 __all__ = ["PRIOR_CORRECTIONS", "DECODING_WEIGHTS", "VARIETY_TOLERANCE", "TARGETS_PRICE",
-           "SELECTION_WEIGHTS", "decoding_trials", "choose_decoding", "path_agreement"]
+           "SELECTION_WEIGHTS", "decoding_trials", "choose_decoding", "path_agreement", "song_fits",
+           "add_variety"]
 
 #: Shares of the chord prior divided out of the scorer's output (``beta``).
 PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -60,10 +62,10 @@ def path_agreement(songs: Sequence[SongSlots], paths: Sequence[Sequence[int]]) -
     of ours and the human's (Yeh et al. 2021; per song, averaged)."""
     # imported here: harmonizer.evaluation imports the training package
     from ..evaluation.evaluate import cadence_kind
-    from ..evaluation.metrics import TimedChord, chord_coverage, chord_histogram_entropy
+    from ..evaluation.metrics import TimedChord
 
     slots = exact = root = phrase_ends = cadences_ours = cadences_human = 0
-    variety: dict[str, list[float]] = {"che_ours": [], "che_human": [], "cc_ours": [], "cc_human": []}
+    variety: dict[str, list[float]] = defaultdict(list)
     for prepared, path in zip(songs, paths):
         key = prepared.song.key
         ours: list[TimedChord] = []
@@ -84,15 +86,33 @@ def path_agreement(songs: Sequence[SongSlots], paths: Sequence[Sequence[int]]) -
                                               key) is not None
                 cadences_human += cadence_kind(human[-1].root, truth.quality, _root(human_before, key),
                                                key) is not None
-        if human:
-            variety["che_ours"].append(chord_histogram_entropy(ours))
-            variety["che_human"].append(chord_histogram_entropy(human))
-            variety["cc_ours"].append(chord_coverage(ours))
-            variety["cc_human"].append(chord_coverage(human))
+        add_variety(variety, ours, human)
     count, ends = max(slots, 1), max(phrase_ends, 1)
     return {"exact": round(exact / count, 4), "root": round(root / count, 4),
             "cadence_ours": round(cadences_ours / ends, 4), "cadence_human": round(cadences_human / ends, 4),
             **{name: round(float(np.mean(values)), 4) for name, values in variety.items() if values}}
+
+
+def add_variety(variety: dict[str, list[float]], ours: Sequence[Any], human: Sequence[Any]) -> None:
+    """Append one song's chord histogram entropy and chord coverage, ours and the human's on the
+    same labelled slots (Yeh et al. 2021), to ``variety`` (a song without labels adds nothing)."""
+    from ..evaluation.metrics import chord_coverage, chord_histogram_entropy
+
+    if human:
+        variety["che_ours"].append(chord_histogram_entropy(ours))
+        variety["che_human"].append(chord_histogram_entropy(human))
+        variety["cc_ours"].append(chord_coverage(ours))
+        variety["cc_human"].append(chord_coverage(human))
+
+
+def song_fits(songs: Sequence[SongSlots], bundle: ModelBundle) -> list[np.ndarray]:
+    """The scorer's distribution over each slot's candidates, per song (one ONNX call a song),
+    as the engine computes it; it depends on neither the weights nor the prior correction."""
+    fits = []
+    for prepared in songs:
+        features, _ = build_features(prepared.grid, prepared.mode, bundle.log_prior[prepared.mode])
+        fits.append(bundle.chord_fit(features, len(prepared.grid)))
+    return fits
 
 
 def _root(index: int | None, key: Key) -> int | None:
@@ -102,14 +122,13 @@ def _root(index: int | None, key: Key) -> int | None:
 
 def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                     corrections: Sequence[float] = PRIOR_CORRECTIONS,
-                    weights: Sequence[Weights] = DECODING_WEIGHTS) -> list[dict[str, Any]]:
+                    weights: Sequence[Weights] = DECODING_WEIGHTS,
+                    fits: Sequence[np.ndarray] | None = None) -> list[dict[str, Any]]:
     """Decode ``songs`` (each in its own key) with every correction and weights; one record
     per trial: ``prior_correction``, ``weights`` (harmonic, voice leading, context) and the
-    figures of :func:`path_agreement`.  ``bundle``'s own correction is ignored."""
-    fits = []
-    for prepared in songs:
-        features, _ = build_features(prepared.grid, prepared.mode, bundle.log_prior[prepared.mode])
-        fits.append(bundle.chord_fit(features, len(prepared.grid)))
+    figures of :func:`path_agreement`.  ``bundle``'s own correction is ignored; ``fits`` are
+    :func:`song_fits` when the caller has them already."""
+    fits = song_fits(songs, bundle) if fits is None else fits
     trials = []
     for correction in corrections:
         corrected = dataclasses.replace(bundle, prior_correction=correction)

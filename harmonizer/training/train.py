@@ -60,8 +60,10 @@ from .decoding import (
     SELECTION_WEIGHTS,
     TARGETS_PRICE,
     VARIETY_TOLERANCE,
+    add_variety,
     choose_decoding,
     decoding_trials,
+    song_fits,
 )
 from .listwise import ListwiseMLP
 
@@ -178,7 +180,7 @@ def evaluate(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
              estimated_key: bool = False) -> dict[str, float]:
     """Chord agreement with the human chords per slot: exact, same root, same root and
     triad quality; emission-only accuracy; cadence (phrase-final tonic) rates."""
-    from ..evaluation.metrics import TimedChord, chord_coverage, chord_histogram_entropy
+    from ..evaluation.metrics import TimedChord
 
     totals: Counter[str] = Counter()
     variety: dict[str, list[float]] = defaultdict(list)
@@ -196,11 +198,7 @@ def evaluate(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
         human_chords = [TimedChord(s.onset, s.duration, VOCABULARY[label].root_pitch_class(human_key),
                                    VOCABULARY[label].quality)
                         for s, label in zip(prepared.grid.slots, prepared.labels) if label is not None]
-        if human_chords:
-            variety["che_ours"].append(chord_histogram_entropy(ours))
-            variety["che_human"].append(chord_histogram_entropy(human_chords))
-            variety["cc_ours"].append(chord_coverage(ours))
-            variety["cc_human"].append(chord_coverage(human_chords))
+        add_variety(variety, ours, human_chords)
         for choice, label, slot in zip(result.chords, prepared.labels, prepared.grid.slots):
             if label is None:
                 continue
@@ -249,18 +247,16 @@ def emission_accuracy(raw: np.ndarray, targets: np.ndarray, output: str = "proba
     return round(accuracy, 4), round(log_likelihood, 4)
 
 
-def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights) -> float:
-    """The temperature whose posteriors give the human chords the highest likelihood."""
+def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
+                          fits: Sequence[np.ndarray] | None = None) -> float:
+    """The temperature whose posteriors give the human chords the highest likelihood (``fits``:
+    the songs' :func:`~.decoding.song_fits` when the caller has them already)."""
     from ..decoder import posteriors
     from ..engine import build_lattice
-    from ..features import build_features
 
-    lattices = []
-    for prepared in songs:
-        mode = prepared.mode
-        features, _ = build_features(prepared.grid, mode, bundle.log_prior[mode])
-        fit = bundle.chord_fit(features, len(prepared.grid))
-        lattices.append((build_lattice(fit, bundle, mode, weights.normalised()), prepared.labels))
+    fits = song_fits(songs, bundle) if fits is None else fits
+    lattices = [(build_lattice(fit, bundle, prepared.mode, weights.normalised()), prepared.labels)
+                for fit, prepared in zip(fits, songs)]
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
         total, count = 0.0, 0
@@ -355,13 +351,15 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     chosen = choose_model(selection)
     model = fitted[chosen]
     log(f"chosen: {chosen}")
-    trials = decoding_trials(prepared["validation"], _bundle(style, model, tables, 1.0))
+    # The scorer's output on the validation songs, computed once for every trial and the temperature.
+    fits = song_fits(prepared["validation"], _bundle(style, model, tables, 1.0))
+    trials = decoding_trials(prepared["validation"], _bundle(style, model, tables, 1.0), fits=fits)
     decoding = choose_decoding(trials)
     prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
     log(f"decoding: {decoding} (of {len(trials)} trials)")
     temperature = calibrate_temperature(
         prepared["validation"], _bundle(style, model, tables, 1.0, prior_correction, weights=weights),
-        weights)
+        weights, fits=fits)
     log(f"temperature: {temperature}")
 
     from skl2onnx.common.data_types import FloatTensorType
