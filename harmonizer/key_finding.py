@@ -24,7 +24,7 @@ Temperley, D. (2007). *Music and Probability*. MIT Press (Kostka–Payne profile
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,14 +82,17 @@ KEY_MODEL_FEATURES: tuple[str, ...] = (
 class KeyModel:
     """Learned weights of :data:`KEY_MODEL_FEATURES`, one row per mode (major, minor).
 
-    A key's score is its feature row times its mode's weights; the softmax of the 24
-    scores is the probability of each key.  ``name`` is the style that uses the weights,
-    for messages and reports.
+    A key's score is its feature row times its mode's weights, plus ``minor_bias`` for the
+    twelve minor keys; the softmax of the 24 scores is the probability of each key.  The weights
+    are shared by every style; ``minor_bias`` is the style's own log odds of minor against the
+    shared model's (how much more often its songs are in minor, as its training songs say).
+    ``name`` is the style that uses the model, for messages and reports.
     """
 
     weights: np.ndarray  # (2, len(KEY_MODEL_FEATURES)): row 0 major, row 1 minor
     profile: str = DEFAULT_PROFILE
     name: str = ""
+    minor_bias: float = 0.0
 
     def __post_init__(self) -> None:
         weights = np.asarray(self.weights, dtype=float)
@@ -98,31 +101,47 @@ class KeyModel:
                              f"Got shape {weights.shape}.")
         if self.profile not in PROFILES:
             raise ValueError(f"The 'profile' must be one of {sorted(PROFILES)}. Got {self.profile!r}.")
+        if not _is_number(self.minor_bias) or not np.isfinite(self.minor_bias):
+            raise ValueError(f"A key model's minor_bias must be a finite number. Got {self.minor_bias!r}.")
         weights.setflags(write=False)
         object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "minor_bias", float(self.minor_bias))
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """The 24 keys' scores (major C..B, then minor C..B) from :func:`key_features`."""
-        return np.concatenate([features[:12] @ self.weights[0], features[12:] @ self.weights[1]])
+        return np.concatenate([features[:12] @ self.weights[0],
+                               features[12:] @ self.weights[1] + self.minor_bias])
 
-    def as_card(self) -> dict[str, object]:
+    def as_card(self, minor_bias: Mapping[str, float] | None = None) -> dict[str, object]:
+        """The card entry: the shared weights and every style's ``minor_bias`` (default: this
+        model's own, under its name)."""
+        biases = {self.name: self.minor_bias} if minor_bias is None else minor_bias
         return {"profile": self.profile, "features": list(KEY_MODEL_FEATURES),
                 "weights": {"major": [round(float(w), 6) for w in self.weights[0]],
-                            "minor": [round(float(w), 6) for w in self.weights[1]]}}
+                            "minor": [round(float(w), 6) for w in self.weights[1]]},
+                "minor_bias": {style: round(float(b), 6) for style, b in sorted(biases.items())}}
 
     @classmethod
     def from_card(cls, entry: object, name: str = "") -> KeyModel:
-        """Read :meth:`as_card`'s form; raises ``ValueError`` for anything else."""
+        """Read :meth:`as_card`'s form, with style ``name``'s minor bias (0 for a style the
+        entry gives none); raises ``ValueError`` for anything else."""
         if not isinstance(entry, dict) or entry.get("features") != list(KEY_MODEL_FEATURES):
             raise ValueError("its features are not this engine's")
         weights = entry.get("weights")
         if not isinstance(weights, dict):
             raise ValueError("it has no weights")
         rows = [weights.get("major"), weights.get("minor")]
-        if not all(isinstance(row, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool)
-                                                  for w in row) for row in rows):
+        if not all(isinstance(row, list) and all(_is_number(w) for w in row) for row in rows):
             raise ValueError("its weights are not lists of numbers")
-        return cls(np.array(rows, dtype=float), str(entry.get("profile", DEFAULT_PROFILE)), name)
+        biases = entry.get("minor_bias")
+        if not isinstance(biases, dict) or not all(_is_number(b) for b in biases.values()):
+            raise ValueError("its minor_bias is not an object of numbers, one per style")
+        return cls(np.array(rows, dtype=float), str(entry.get("profile", DEFAULT_PROFILE)), name,
+                   biases.get(name, 0.0))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from harmonizer.training.song_keys import (
     KEY_MODEL_OPENINGS,
     KEY_MODEL_SHARED,
     fit_key_model,
+    fit_minor_bias,
     openings_of,
     with_openings,
 )
@@ -194,16 +195,61 @@ def test_a_key_model_learns_how_far_to_trust_the_key_signature():
 
 def test_key_models_round_trip_through_the_card_and_refuse_bad_entries():
     model = _profiles_only_model()
-    again = KeyModel.from_card(json.loads(json.dumps(model.as_card())), "folk")
-    assert np.array_equal(again.weights, model.weights) and again.name == "folk"
+    entry = json.loads(json.dumps(model.as_card({"folk": -0.5, "classical": 1.25})))
+    folk, classical, other = (KeyModel.from_card(entry, name) for name in ("folk", "classical", "pop"))
+    assert np.array_equal(folk.weights, model.weights) and folk.name == "folk"
+    assert (folk.minor_bias, classical.minor_bias, other.minor_bias) == (-0.5, 1.25, 0.0)
+    again = KeyModel.from_card(json.loads(json.dumps(classical.as_card())), "classical")
+    assert np.array_equal(again.weights, classical.weights) and again.minor_bias == classical.minor_bias
     size = len(KEY_MODEL_FEATURES)
-    bad = [None, {}, {**model.as_card(), "features": ["x"]}, {**model.as_card(), "weights": [1, 2]},
-           {**model.as_card(), "weights": {"major": [1.0] * size, "minor": ["x"] * size}},
-           {**model.as_card(), "weights": {"major": [1.0] * (size - 1), "minor": [1.0] * (size - 1)}},
-           {**model.as_card(), "weights": {"major": [float("nan")] * size, "minor": [1.0] * size}}]
+    good = model.as_card()
+    bad = [None, {}, {**good, "features": ["x"]}, {**good, "weights": [1, 2]},
+           {**good, "weights": {"major": [1.0] * size, "minor": ["x"] * size}},
+           {**good, "weights": {"major": [1.0] * (size - 1), "minor": [1.0] * (size - 1)}},
+           {**good, "weights": {"major": [float("nan")] * size, "minor": [1.0] * size}},
+           {key: value for key, value in good.items() if key != "minor_bias"},
+           {**good, "minor_bias": 1.0}, {**good, "minor_bias": {"test": "1"}},
+           {**good, "minor_bias": {"test": True}}, {**good, "minor_bias": {"test": float("inf")}}]
     for entry in bad:
         with pytest.raises(ValueError):
-            KeyModel.from_card(entry)
+            KeyModel.from_card(entry, "test")
+
+
+def test_a_style_s_minor_bias_raises_only_the_minor_keys():
+    model = _profiles_only_model()
+    features = key_features(_notes(ENDS_ON_THE_SIXTH))
+    leaning = dataclasses.replace(model, minor_bias=0.75)
+    difference = leaning.scores(features) - model.scores(features)
+    assert np.allclose(difference[:12], 0.0) and np.allclose(difference[12:], 0.75)
+    with pytest.raises(ValueError, match="minor_bias"):
+        dataclasses.replace(model, minor_bias=float("nan"))
+
+
+def test_a_style_s_minor_bias_is_fitted_to_how_often_its_songs_are_in_minor():
+    # Tunes between a major key and its relative minor (the profiles lean to the minor).  A style
+    # that writes them in major learns a negative bias, one that writes them in minor a positive one.
+    model = _profiles_only_model()
+    major_style = [_song([p + k for p in ENDS_ON_THE_SIXTH], Key.from_tonic(k, "major").name) for k in range(6)]
+    minor_style = [_song([p + k for p in ENDS_ON_THE_SIXTH], Key.from_tonic((k + 9) % 12, "minor").name)
+                   for k in range(6)]
+    leans_major, leans_minor = fit_minor_bias(model, major_style), fit_minor_bias(model, minor_style)
+    assert leans_major < 0 < leans_minor
+    for bias, mode in ((leans_major, "major"), (leans_minor, "minor")):
+        found = estimate_key(_notes(ENDS_ON_THE_SIXTH, 7), model=dataclasses.replace(model, minor_bias=bias)).key
+        assert (found.tonic, found.mode) == ((7, "major") if mode == "major" else (4, "minor"))
+    # The fit is the maximum of the likelihood: there P(minor), averaged over the songs and their
+    # openings, plus the L2 pull, equals the share of songs in minor.
+    mixed = major_style[:4] + minor_style[4:]
+    bias = fit_minor_bias(model, mixed, l2=0.0)
+    examples = [e for e in with_openings(mixed)]
+    minor_share = np.mean([e.key.mode == "minor" for e in examples])
+    probabilities = []
+    for example in examples:
+        scores = dataclasses.replace(model, minor_bias=bias).scores(key_features(example.melody.notes))
+        p = np.exp(scores - scores.max())
+        probabilities.append(p[12:].sum() / p.sum())
+    assert np.mean(probabilities) == pytest.approx(minor_share, abs=1e-6)
+    assert fit_minor_bias(model, []) == 0.0
 
 
 def test_an_empty_melody_is_c_major_with_no_confidence_with_a_model_too():
@@ -233,12 +279,17 @@ def test_the_shipped_key_model_card_is_what_the_styles_load():
     assert card["sha256"] == key_model_digest(card["model"]) and card["command"].startswith(
         "python -m harmonizer.training.key_model")
     shared = KeyModel.from_card(card["model"])
+    biases = card["model"]["minor_bias"]
+    assert set(biases) == set(STYLES)
     for style in STYLES:
         bundle = load_model(style)
         if card["styles"][style]:
             assert np.array_equal(bundle.key_model.weights, shared.weights)
+            assert bundle.key_model.minor_bias == biases[style] and bundle.key_model.name == style
         else:
             assert bundle.key_model is None
+    # Blues has no corpus to learn its keys from: it keeps the shared balance of the modes.
+    assert biases["blues"] == 0.0
     # A style uses the model only where it found at least as many keys on its validation songs;
     # every style has corpora deciding, and the blues corpora only decide (keys from chords).
     decisions = card["metrics"]["by_style_validation_with_openings"]

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .corpora import HarmonizedSong
 
 __all__ = ["CHORD_WEIGHT", "KEY_MODEL_L2", "KEY_MODEL_OPENINGS", "KEY_MODEL_SHARED", "accuracy",
-           "chord_tone_profile", "estimate_key_with_chords", "fit_key_model", "openings_of",
+           "chord_tone_profile", "estimate_key_with_chords", "fit_key_model", "fit_minor_bias", "openings_of",
            "same_key_signature", "with_openings"]
 
 #: Weight of the chord-tone profile against the melody's (both normalised to sum 1).
@@ -219,6 +219,37 @@ def fit_key_model(train: Sequence[HarmonizedSong], validation: Sequence[Harmoniz
                                        "openings_beats": list(openings),
                                        "training_examples": int(len(y)),
                                        "iterations": int(result.nit), "converged": bool(result.success)}
+
+
+def fit_minor_bias(model: KeyModel, train: Sequence[HarmonizedSong], l2: float = KEY_MODEL_L2,
+                   openings: Sequence[float] = KEY_MODEL_OPENINGS) -> float:
+    """One style's log odds of minor against the shared ``model``'s: the ``minor_bias`` that
+    maximises the likelihood of the keys of the style's training songs and their ``openings``
+    (L2 ``l2``), all else in ``model`` fixed.  The shared weights say how a melody shows its key
+    in every style; how often a style is in minor is the style's own (46 % of the training
+    chorales and 44 % of the POP909 songs, 7 % of the Nottingham tunes, 6 % of the OpenEWLD lead
+    sheets).  Newton's method on a convex function of one number; 0 when no song has a pitch."""
+    log_odds, truly_minor = [], []
+    for song in with_openings(train, openings):
+        features = key_features(song.melody.notes, song.key_signature, model.profile, song.melody.meter)
+        if features is None:
+            continue
+        major, minor = features[:12] @ model.weights[0], features[12:] @ model.weights[1]
+        # P(minor) before the bias, as log odds: each mode's scores summed in probability
+        log_odds.append(np.logaddexp.reduce(minor) - np.logaddexp.reduce(major))
+        truly_minor.append(float(song.key.mode == "minor"))
+    if not log_odds:
+        return 0.0
+    odds, target = np.asarray(log_odds), np.asarray(truly_minor)
+    bias = 0.0
+    for _ in range(100):
+        p = 0.5 * (1.0 + np.tanh(0.5 * (odds + bias)))  # the logistic function, without overflow
+        step = (float((p - target).mean()) + l2 * bias) / (float((p * (1.0 - p)).mean()) + l2)
+        step = float(np.clip(step, -2.0, 2.0))  # Newton from afar can overshoot a flat logistic
+        bias -= step
+        if abs(step) < 1e-10:
+            break
+    return bias
 
 
 def same_key_signature(a: Key, b: Key) -> bool:

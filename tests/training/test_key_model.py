@@ -10,7 +10,7 @@ import pytest
 from harmonizer.key_finding import KeyModel, estimate_key
 from harmonizer.scorer import KEY_MODEL_FILE, MODELS_DIR, STYLES, key_model_digest, load_model
 from harmonizer.training.key_model import main
-from harmonizer.training.song_keys import accuracy
+from harmonizer.training.song_keys import accuracy, fit_minor_bias
 
 from ..conftest import SHARED_DATA
 
@@ -35,10 +35,13 @@ def test_the_command_writes_a_key_model_card_the_styles_load(tmp_path):
     if card["model"] is None:
         assert pooled["validation_with_openings"]["learned"] < pooled["validation_with_openings"]["profiles"]
         return
-    model = KeyModel.from_card(card["model"])
+    model, folk = KeyModel.from_card(card["model"]), KeyModel.from_card(card["model"], "folk")
     assert card["sha256"] == key_model_digest(card["model"])
-    assert card["styles"]["folk"] == (pooled["validation_with_openings"]["learned"]
-                                      >= pooled["validation_with_openings"]["profiles"])
+    # Folk decides with its own minor bias, on its corpus's validation songs and openings.
+    decision = card["metrics"]["by_style_validation_with_openings"]["folk"]
+    assert card["styles"]["folk"] == (decision["learned"] >= decision["profiles"])
+    assert card["metrics"]["by_corpus"]["nottingham"]["validation_with_openings"]["learned"] \
+        == decision["learned"]
     # The figures are what the model does: the pooled training accuracy is recomputed here.
     from harmonizer.training.corpora import load_corpus
     from harmonizer.training.dataset import split_of
@@ -46,12 +49,18 @@ def test_the_command_writes_a_key_model_card_the_styles_load(tmp_path):
     train = [s for s in load_corpus("nottingham", corpus, limit=80) if split_of(s, SEED) == "train"]
     assert accuracy(train, model) == pooled["train"]["learned"]
     assert accuracy(train, None) == pooled["train"]["profiles"]
+    # ...and folk's minor bias is the one fitted to its training songs; the styles with no
+    # corpus here learn none.
+    biases = card["model"]["minor_bias"]
+    assert folk.minor_bias == biases["folk"] == pytest.approx(fit_minor_bias(model, train), abs=1e-6)
+    assert biases["folk"] != 0.0 and all(biases[s] == 0.0 for s in STYLES if s != "folk")
     # Beside the shipped folk model, the engine finds keys with it when folk uses it.
     for name in ("folk.onnx", "folk.json"):
         shutil.copy(MODELS_DIR / name, tmp_path / name)
     bundle = load_model("folk", tmp_path)
     if card["styles"]["folk"]:
         assert np.array_equal(bundle.key_model.weights, model.weights)
+        assert bundle.key_model.minor_bias == folk.minor_bias
         song = train[0]
         assert estimate_key(song.melody.notes, song.key_signature, model=bundle.key_model,
                             meter=song.melody.meter).key_model == "folk"
