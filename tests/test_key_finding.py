@@ -229,13 +229,15 @@ def test_a_style_s_minor_bias_is_fitted_to_how_often_its_songs_are_in_minor():
     # Tunes between a major key and its relative minor (the profiles lean to the minor).  A style
     # that writes them in major learns a negative bias, one that writes them in minor a positive one.
     model = _profiles_only_model()
-    major_style = [_song([p + k for p in ENDS_ON_THE_SIXTH], Key.from_tonic(k, "major").name) for k in range(6)]
+    major_style = [_song([p + k for p in ENDS_ON_THE_SIXTH], Key.from_tonic(k, "major").name)
+                   for k in range(6)]
     minor_style = [_song([p + k for p in ENDS_ON_THE_SIXTH], Key.from_tonic((k + 9) % 12, "minor").name)
                    for k in range(6)]
     leans_major, leans_minor = fit_minor_bias(model, major_style), fit_minor_bias(model, minor_style)
     assert leans_major < 0 < leans_minor
     for bias, mode in ((leans_major, "major"), (leans_minor, "minor")):
-        found = estimate_key(_notes(ENDS_ON_THE_SIXTH, 7), model=dataclasses.replace(model, minor_bias=bias)).key
+        leaning = dataclasses.replace(model, minor_bias=bias)
+        found = estimate_key(_notes(ENDS_ON_THE_SIXTH, 7), model=leaning).key
         assert (found.tonic, found.mode) == ((7, "major") if mode == "major" else (4, "minor"))
     # The fit is the maximum of the likelihood: there P(minor), averaged over the songs and their
     # openings, plus the L2 pull, equals the share of songs in minor.

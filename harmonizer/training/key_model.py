@@ -119,18 +119,18 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
     by_corpus: dict[str, dict[str, dict[str, float]]] = {}
     deciding: dict[str, list] = {}
     for name, songs in splits.items():
-        style = CORPUS_STYLE.get(name)
+        corpus_style = CORPUS_STYLE.get(name)
         rows = {}
         for split in ("validation", "test"):
             for part, examples in ((split, songs[split]), (f"{split}_openings", openings_of(songs[split]))):
                 rows[part] = {"profiles": accuracy(examples, None), "shared": accuracy(examples, model),
-                              "learned": accuracy(examples, of_style(style))}
+                              "learned": accuracy(examples, of_style(corpus_style))}
         both = songs["validation"] + openings_of(songs["validation"])
         rows["validation_with_openings"] = {"profiles": accuracy(both, None), "shared": accuracy(both, model),
-                                            "learned": accuracy(both, of_style(style))}
+                                            "learned": accuracy(both, of_style(corpus_style))}
         by_corpus[name] = rows
-        if style is not None:
-            deciding.setdefault(style, []).extend(both)
+        if corpus_style is not None:
+            deciding.setdefault(corpus_style, []).extend(both)
         log(f"{name}: {rows}")
     # A style decides on the validation songs (and openings) of all its corpora together.
     decisions = {style: {"profiles": accuracy(examples, None), "learned": accuracy(examples, of_style(style))}
@@ -158,8 +158,8 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
                   "odds of minor) fitted by maximum likelihood to its corpora's training songs and openings. "
                   "A style uses it, with its minor_bias, where it finds at least as many keys exactly as the "
                   "profiles alone among its corpora's validation songs and their openings (corpora "
-                  "given with --check-corpus only decide, and their style's minor_bias stays 0); a style with "
-                  "no corpus given at all follows "
+                  "given with --check-corpus only decide, and their style's minor_bias stays 0); a style "
+                  "with no corpus given at all follows "
                   + ", ".join(f"{b} ({a})" for a, b in STYLE_FOLLOWS.items()),
         "data": {"seed": seed, "split": "song-level 80/10/10 by melody fingerprint (as the style models)",
                  "corpora": data},
