@@ -69,6 +69,17 @@ def test_the_report_holds_the_tables_and_the_plot(evaluated):
     harmonic, voice_leading, contextual = folk.weights
     assert (f"factor weights {harmonic:g} / {voice_leading:g} / {contextual:g} (harmonic, voice leading, "
             f"context) and prior correction {folk.prior_correction:g}") in text
+    # and how it found the keys: the key model's card checksum (as models/key_model.json states
+    # it) and folk's own minor bias
+    import json
+
+    from harmonizer.scorer import KEY_MODEL_FILE, MODELS_DIR
+
+    key_card = json.loads((MODELS_DIR / KEY_MODEL_FILE).read_text(encoding="utf-8"))
+    assert results["model"]["key_model"] == key_card["sha256"][:12]
+    assert results["model"]["key_model_minor_bias"] == key_card["model"]["minor_bias"]["folk"]
+    assert (f"keys found with the key model (sha256 {key_card['sha256'][:12]}…) with the style's minor "
+            f"bias {key_card['model']['minor_bias']['folk']:+g}") in text
     # the model's path is shown relative to the working folder when inside it (no machine's paths)
     shown = Path(results["model"]["path"])
     assert shown.name == "folk.onnx" and not (shown.is_absolute() and shown.is_relative_to(Path.cwd()))

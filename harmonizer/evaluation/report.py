@@ -44,7 +44,8 @@ def markdown_tables(results: dict[str, Any]) -> str:
     model = results["model"]
     given = "corpus" if results["baseline_key"] == "given" else "estimated"
     keys = ("the profiles alone" if model.get("key_model") is None
-            else f"the shared key model (sha256 {model['key_model']}…)")
+            else f"the key model (sha256 {model['key_model']}…) with the style's minor bias "
+                 f"{model.get('key_model_minor_bias') or 0:+g}")
     decoding = ""
     if "weights" in model:
         harmonic, voice_leading, contextual = model["weights"]

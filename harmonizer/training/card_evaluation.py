@@ -37,6 +37,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         "baseline_key": results["baseline_key"],
         "model_sha256": results["model"]["sha256"],
         "key_model_sha256": results["model"].get("key_model"),
+        "key_model_minor_bias": results["model"].get("key_model_minor_bias"),
         "corpora": {
             name: {"data": {k: v for k, v in entry["data"].items() if k != "failed"},
                    "failed": len(entry["data"].get("failed", [])),
