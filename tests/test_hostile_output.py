@@ -271,6 +271,11 @@ BROKEN_MODELS = [
                                               sha=True),
                  ["key_model.json: the key model is unusable (its features are not this engine's)"],
                  id="key-model-bad-weights"),
+    pytest.param(lambda f: _install_key_model(f, {"styles": {"folk": True}, "model": {
+        **json.loads((MODELS_DIR / KEY_MODEL_FILE).read_text(encoding="utf-8"))["model"],
+        "minor_bias": {"folk": "minor"}}}, sha=True),
+                 ["key_model.json: the key model is unusable (its minor_bias is not an object of numbers"],
+                 id="key-model-bad-minor-bias"),
     pytest.param(lambda f: _install(f, b"x", {"features": 12}), ["feature schema differs"],
                  id="card-bad-features"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"context": {}}),
