@@ -21,11 +21,11 @@ again with the shipped scorer, timed, and prints the trial the rule picks beside
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import time
 
 import numpy as np
+from _style_corpus import style_corpus_parser
 
 from harmonizer.decoder import Lattice, posteriors, viterbi
 from harmonizer.engine import build_lattice, style_weights
@@ -60,11 +60,7 @@ def _figures(songs, paths) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("style")
-    parser.add_argument("corpus")
-    parser.add_argument("path")
+    parser = style_corpus_parser(__doc__)
     parser.add_argument("--voice-leading", action="store_true", help="vary the voice-leading scale instead")
     parser.add_argument("--quality", action="store_true",
                         help="correct the quality given the root by other amounts than the root")

@@ -14,11 +14,11 @@ measured the seed spread and the gain behind ``LISTWISE_MEMBERS`` (README, "Five
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections import defaultdict
 
 import numpy as np
+from _style_corpus import style_corpus_parser
 
 from harmonizer.training import train as training
 from harmonizer.training.dataset import build_rows, count_context, prepare_song, split_of
@@ -40,11 +40,7 @@ class _Average(ListwiseMLP):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("style")
-    parser.add_argument("corpus")
-    parser.add_argument("path")
+    parser = style_corpus_parser(__doc__)
     parser.add_argument("--seeds", default=",".join(str(training.SEED + i) for i in range(5)),
                         help="comma-separated network seeds (default: %(default)s)")
     options = parser.parse_args()

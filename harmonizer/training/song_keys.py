@@ -229,14 +229,15 @@ def fit_minor_bias(model: KeyModel, train: Sequence[HarmonizedSong], l2: float =
     in every style; how often a style is in minor is the style's own (46 % of the training
     chorales and 44 % of the POP909 songs, 7 % of the Nottingham tunes, 6 % of the OpenEWLD lead
     sheets).  Newton's method on a convex function of one number; 0 when no song has a pitch."""
+    unbiased = dataclasses.replace(model, minor_bias=0.0)
     log_odds, truly_minor = [], []
     for song in with_openings(train, openings):
         features = key_features(song.melody.notes, song.key_signature, model.profile, song.melody.meter)
         if features is None:
             continue
-        major, minor = features[:12] @ model.weights[0], features[12:] @ model.weights[1]
+        scores = unbiased.scores(features)
         # P(minor) before the bias, as log odds: each mode's scores summed in probability
-        log_odds.append(np.logaddexp.reduce(minor) - np.logaddexp.reduce(major))
+        log_odds.append(np.logaddexp.reduce(scores[12:]) - np.logaddexp.reduce(scores[:12]))
         truly_minor.append(float(song.key.mode == "minor"))
     if not log_odds:
         return 0.0
