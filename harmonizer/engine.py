@@ -339,7 +339,7 @@ def harmonize_melody(
     estimate = _resolve_key(key, melody, key_signature, bundle.key_model)
     tonal = estimate.key
     priorities = note_priorities(tonal, target_mask)
-    grid = make_slots(melody, tonal, harmonic_rhythm, priorities)
+    grid = make_slots(melody, tonal, harmonic_rhythm, priorities, per_beat=bundle.chord_per_beat)
     return harmonize_grid(melody, grid, estimate, bundle, target_mask=target_mask, weights=weights,
                           alternatives=alternatives)
 

@@ -92,6 +92,11 @@ class ModelBundle:
     #: The key model the style finds keys with (:data:`KEY_MODEL_FILE`, learned on every
     #: corpus's training songs, used by the styles its card names); None: the profiles alone.
     key_model: KeyModel | None = None
+    #: Whether the style changes chord on every beat where the melody moves on every beat (the
+    #: card's ``chord_per_beat``; absent: no): the ``"auto"`` harmonic rhythm then cuts beats
+    #: (``harmonizer.slots.choose_harmonic_rhythm``), as the style was trained.  The classical
+    #: style's chorales change chord on nearly every beat.
+    chord_per_beat: bool = False
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUTS:
@@ -229,6 +234,9 @@ def _load(style: str, directory: str) -> ModelBundle:
     output = card.get("output", "probability")
     if output not in OUTPUTS:
         raise ModelError(f"{card_path}: output {output!r} is not one of {list(OUTPUTS)}")
+    per_beat = card.get("chord_per_beat", False)
+    if not isinstance(per_beat, bool):
+        raise ModelError(f"{card_path}: chord_per_beat {per_beat!r} is not true or false")
     size = len(VOCABULARY)
     modes: tuple[Mode, Mode] = ("major", "minor")
     return ModelBundle(
@@ -246,6 +254,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         weights=weights,
         output=output,
         key_model=key_model,
+        chord_per_beat=per_beat,
     )
 
 

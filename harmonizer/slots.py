@@ -5,7 +5,10 @@ metre: one per bar, per half bar or per beat (``harmonic_rhythm``), and never
 cross a bar line.  The default, ``"auto"``, is one chord per bar, or per half
 bar in metres of an even number of beats, four or more (4/4, 6/4, 12/8), or of
 two long beats (2/2) when the melody moves fast: when the median bar holds four
-or more note onsets.
+or more note onsets.  A style that changes chord on every beat (``per_beat``: the classical
+style, learned from Bach chorales, which do) takes one chord per beat instead whenever the melody
+moves at least every other beat (the median bar holds at least half as many onsets as beats: a
+chorale's half notes still get a chord per beat, a tune of whole notes does not).
 
 Each slot carries its melody as a 12-bin profile of pitch classes above the
 tonic, each note weighted by how long it sounds in the slot, by where it
@@ -81,8 +84,11 @@ class SlotGrid:
         return len(self.slots)
 
 
-def choose_harmonic_rhythm(melody: Melody) -> str:
-    """The ``auto`` rule: half bars in even metres when the median bar has >= 4 onsets."""
+def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
+    """The ``auto`` rule: half bars in even metres when the median bar has >= 4 onsets; with
+    ``per_beat`` (a style whose chords change on the beat), beats when the median bar has at
+    least half as many onsets as beats, as a chorale's does, half notes and all (a slower tune,
+    whole notes or longer, keeps the usual rule: a chord per beat under it would be restless)."""
     bars = [b for b in melody.meter.bars(melody.end) if not b.is_pickup]
     if not bars:
         return "bar"
@@ -99,6 +105,8 @@ def choose_harmonic_rhythm(melody: Melody) -> str:
     sounding = [c for c in onsets_per_bar if c > 0]
     fast = bool(sounding) and _median(sounding) >= 4
     ts = bars[0].time_signature
+    if per_beat and sounding and 2 * _median(sounding) >= ts.beats_per_bar:
+        return "beat"
     # An even number of beats, four or more (4/4, 6/4, 12/8), or two long beats (2/2).
     even = (ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 4) or (
         ts.beats_per_bar == 2 and ts.bar_length >= 4)
@@ -196,11 +204,13 @@ def make_slots(
     key: Key,
     harmonic_rhythm: str = "auto",
     priorities: Sequence[float] | np.ndarray | None = None,
+    per_beat: bool = False,
 ) -> SlotGrid:
     """Cut ``melody`` into harmonic slots in ``key``.
 
     ``priorities`` holds a weight per pitch class above the tonic (the target
-    mask's 1.0 / 0.5); ``None`` weighs every note fully.  Raises
+    mask's 1.0 / 0.5); ``None`` weighs every note fully.  ``per_beat`` is the
+    style's pace for ``"auto"`` (see :func:`choose_harmonic_rhythm`).  Raises
     :class:`OptionError` for an unknown rhythm and :class:`InputError` for a
     melody with no notes or too many slots.
     """
@@ -211,7 +221,7 @@ def make_slots(
     notes = melody.notes
     if not notes:
         raise InputError(f"{melody.source or 'melody'}: no notes to harmonize")
-    rhythm = choose_harmonic_rhythm(melody) if harmonic_rhythm == "auto" else harmonic_rhythm
+    rhythm = choose_harmonic_rhythm(melody, per_beat) if harmonic_rhythm == "auto" else harmonic_rhythm
     weights_by_pc = np.ones(12) if priorities is None else np.asarray(priorities, dtype=float)
     end = melody.end
     bars = melody.meter.bars(end)

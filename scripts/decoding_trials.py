@@ -68,8 +68,8 @@ def main() -> None:
                         help="rerun training's search for the weights and prior correction, timed")
     options = parser.parse_args()
     bundle = load_model(options.style)
-    songs = [prepare_song(s) for s in load_corpus(options.corpus, options.path)
-             if split_of(s, SEED) == "validation"]
+    songs = [prepare_song(s, per_beat=bundle.chord_per_beat)
+             for s in load_corpus(options.corpus, options.path) if split_of(s, SEED) == "validation"]
     if options.grid:
         started = time.perf_counter()
         grid = decoding_trials(songs, bundle)

@@ -65,7 +65,7 @@ def _root_agreement(songs, bundle) -> float:
     """Same-root agreement with the human chords over the labelled slots, keys found."""
     slots = same = 0
     for song in songs:
-        prepared = prepare_song(song)
+        prepared = prepare_song(song, per_beat=bundle.chord_per_beat)
         result = harmonize_melody(song.melody, key_signature=song.key_signature, style=bundle.style,
                                   harmonic_rhythm=prepared.grid.harmonic_rhythm, alternatives=1, model=bundle)
         for chord, label in zip(result.chords, prepared.labels):

@@ -20,6 +20,7 @@ from collections import defaultdict
 import numpy as np
 from _style_corpus import style_corpus_parser
 
+from harmonizer.scorer import load_model
 from harmonizer.training import train as training
 from harmonizer.training.dataset import build_rows, count_context, prepare_song, split_of
 from harmonizer.training.decoding import SELECTION_WEIGHTS
@@ -46,10 +47,11 @@ def main() -> None:
     options = parser.parse_args()
     seeds = [int(s) for s in options.seeds.split(",") if s.strip()]
     songs, _ = training._load_all([(options.corpus, options.path)], None, lambda _line: None)
+    per_beat = load_model(options.style).chord_per_beat  # the style's slots, as training cuts them
     prepared = defaultdict(list)
     for song in songs:
         try:
-            prepared[split_of(song, training.SEED)].append(prepare_song(song))
+            prepared[split_of(song, training.SEED)].append(prepare_song(song, per_beat=per_beat))
         except ValueError:  # counted and skipped by training too
             pass
     tables = count_context(prepared["train"])

@@ -250,3 +250,48 @@ def test_a_model_with_writeable_tables_is_never_served_a_stale_chain():
     assert np.allclose(second[0] - first[0], -5.0 * Weights().contextual)
     # a loaded model's read-only tables are cached: the same arrays come back
     assert _chain(shipped, "major", Weights())[0] is _chain(shipped, "major", Weights())[0]
+
+
+def _walking(meter_beats: int, note_beats: float, bars: int):
+    from harmonizer.melody import Melody, Meter, Note, TimeSignature
+
+    count = int(bars * meter_beats / note_beats)
+    line = (0, 2, 4, 5, 7, 5, 4, 2)
+    notes = tuple(Note(60 + line[i % 8], i * note_beats, note_beats) for i in range(count))
+    return Melody(notes, Meter((TimeSignature(0.0, meter_beats, 4),)))
+
+
+def test_a_style_that_changes_chord_on_the_beat_cuts_beats_only_where_the_melody_moves_on_them():
+    from harmonizer.slots import choose_harmonic_rhythm, make_slots
+
+    quarters, halves, wholes = _walking(4, 1.0, 4), _walking(4, 2.0, 4), _walking(4, 4.0, 4)
+    waltz, slow_waltz = _walking(3, 1.0, 4), _walking(3, 3.0, 4)
+    assert choose_harmonic_rhythm(quarters) == "half"
+    assert choose_harmonic_rhythm(waltz) == choose_harmonic_rhythm(halves) == "bar"
+    # a melody that moves at least every other beat, as a chorale's half notes do: a chord a beat
+    for moving in (quarters, halves, waltz):
+        assert choose_harmonic_rhythm(moving, per_beat=True) == "beat"
+    # a slower one keeps the usual rule: a chord per beat under whole notes would be restless
+    for slow in (wholes, slow_waltz):
+        assert choose_harmonic_rhythm(slow, per_beat=True) == choose_harmonic_rhythm(slow) == "bar"
+    key = parse_key("C")
+    assert len(make_slots(quarters, key, per_beat=True)) == 16
+    assert len(make_slots(quarters, key)) == 8
+    # a rhythm the user names is kept whatever the style's pace
+    assert len(make_slots(quarters, key, "half", per_beat=True)) == 8
+
+
+def test_the_classical_style_harmonizes_a_chorale_pace_melody_per_beat():
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.scorer import load_model
+
+    # The classical card says so (its chorales change chord on nearly every beat); folk's does not.
+    assert load_model("classical").chord_per_beat is True
+    assert load_model("folk").chord_per_beat is False
+    quarters = _walking(4, 1.0, 4)
+    classical = harmonize_melody(quarters, key="C", style="classical", alternatives=1)
+    folk = harmonize_melody(quarters, key="C", style="folk", alternatives=1)
+    assert (classical.harmonic_rhythm, len(classical.chords)) == ("beat", 16)
+    assert (folk.harmonic_rhythm, len(folk.chords)) == ("half", 8)
+    told = harmonize_melody(quarters, key="C", style="classical", harmonic_rhythm="half", alternatives=1)
+    assert (told.harmonic_rhythm, len(told.chords)) == ("half", 8)

@@ -259,6 +259,8 @@ BROKEN_MODELS = [
                  ["folk.json: decoding.weights", "not all 0"], id="card-zero-weights"),
     pytest.param(lambda f: _install(f, _graph("ok"), {"output": "logits"}),
                  ["folk.json: output 'logits' is not one of"], id="card-bad-output"),
+    pytest.param(lambda f: _install(f, _graph("ok"), {"chord_per_beat": "yes"}),
+                 ["folk.json: chord_per_beat 'yes' is not true or false"], id="card-bad-chord-per-beat"),
     pytest.param(lambda f: _install_key_model(f, "{not json"),
                  ["key_model.json: unreadable key model card"], id="key-model-not-json"),
     pytest.param(lambda f: _install_key_model(f, {"styles": None}),

@@ -296,7 +296,7 @@ def evaluate_corpus(
         unusable = 0
         for song in songs:
             try:
-                splits[split_of(song, seed)].append(prepare_song(song))
+                splits[split_of(song, seed)].append(prepare_song(song, per_beat=bundle.chord_per_beat))
             except ValueError as error:  # an unusable melody is counted, never fatal
                 unusable += 1
                 say(f"skip {song.song_id}: {error}")

@@ -74,8 +74,10 @@ def vocabulary_index(chord: ChordLabel | None, key: Key) -> int | None:
     return map_to_vocabulary((chord.root - key.tonic) % 12, chord.quality)
 
 
-def prepare_song(song: HarmonizedSong, harmonic_rhythm: str = "auto") -> SongSlots:
-    grid = make_slots(song.melody, song.key, harmonic_rhythm)
+def prepare_song(song: HarmonizedSong, harmonic_rhythm: str = "auto", per_beat: bool = False) -> SongSlots:
+    """``song`` cut into slots as the engine cuts it for a style (``per_beat``: the style's
+    ``chord_per_beat``), each slot labelled with its human chord."""
+    grid = make_slots(song.melody, song.key, harmonic_rhythm, per_beat=per_beat)
     labels: list[int | None] = []
     unmapped: list[str] = []
     for slot in grid.slots:

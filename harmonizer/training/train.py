@@ -298,8 +298,12 @@ def _load_all(corpora: Sequence[tuple[str, str]], limit: int | None, log: Callab
 def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
           seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm", "listwise"),
           max_rows: int = 600_000, balance: float = 0.5, members: int = LISTWISE_MEMBERS,
-          command: str = "", log: Callable[[str], None] = print) -> dict:
-    """Train, select, calibrate, export and document one style's model; returns the card."""
+          per_beat: bool = False, command: str = "", log: Callable[[str], None] = print) -> dict:
+    """Train, select, calibrate, export and document one style's model; returns the card.
+
+    ``per_beat``: the style changes chord on every beat where the melody moves on every beat
+    (``harmonizer.slots.choose_harmonic_rhythm``); its slots are cut so here and in the engine
+    (the card's ``chord_per_beat``)."""
     import onnxruntime
     from skl2onnx import to_onnx
 
@@ -309,7 +313,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     skipped: Counter[str] = Counter()
     for song in songs:
         try:
-            prepared[split_of(song, seed)].append(prepare_song(song))
+            prepared[split_of(song, seed)].append(prepare_song(song, per_beat=per_beat))
         except ValueError as error:  # an unusable melody is counted, never fatal
             skipped[type(error).__name__] += 1
             log(f"skip {song.song_id}: {error}")
@@ -405,6 +409,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "command": command,
         "seed": seed,
         "output": output,
+        # written only when set (absent: false), as the engine reads it (ModelBundle.chord_per_beat)
+        **({"chord_per_beat": True} if per_beat else {}),
         "model": {"chosen": chosen, "type": type(model).__name__, "class_balance_power": balance,
                   "params": _params(model), "selection": selection,
                   **({"members": model.trained} if isinstance(model, ListwiseMLP) else {}),
@@ -524,6 +530,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(0 = off; default: %(default)s)")
     parser.add_argument("--members", type=int, default=LISTWISE_MEMBERS,
                         help="networks (seeds) averaged in the listwise candidate (default: %(default)s)")
+    parser.add_argument("--chord-per-beat", action="store_true",
+                        help="the style changes chord on every beat where the melody moves on every "
+                             "beat (as Bach's chorales do); else the half bar or bar")
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error(f"--members must be at least 1, not {args.members}")
@@ -531,5 +540,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = "python -m harmonizer.training " + " ".join(sys.argv[1:] if argv is None else argv)
     train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
           model_names=[m.strip() for m in args.models.split(",") if m.strip()],
-          max_rows=args.max_rows, balance=args.balance, members=args.members, command=command)
+          max_rows=args.max_rows, balance=args.balance, members=args.members,
+          per_beat=args.chord_per_beat, command=command)
     return 0

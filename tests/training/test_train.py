@@ -25,6 +25,7 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     on_disk = json.loads((tmp_path / "folk.json").read_text())
     assert on_disk["sha256"] == hashlib.sha256(onnx_bytes).hexdigest() == card["sha256"]
     assert on_disk["metrics"]["onnx_vs_sklearn_max_abs_difference"] < 1e-4
+    assert "chord_per_beat" not in on_disk  # the usual harmonic rhythm: the key is left out
     split = on_disk["data"]["split"]
     assert split["train"]["songs"] > split["test"]["songs"] > 0
     nottingham = on_disk["metrics"]["test_per_corpus"]["nottingham"]
@@ -326,3 +327,20 @@ def test_listwise_training_refuses_to_return_an_untrained_network():
     y = np.tile([1, 0, 0, 0], 10)
     with pytest.raises(ValueError, match="no epoch"):
         ListwiseMLP(candidates=4, max_epochs=2).fit(x, y, groups=np.repeat(np.arange(10), 4))
+
+
+def test_a_style_trained_per_beat_says_so_in_its_card_and_learns_from_beat_slots(tmp_path):
+    from harmonizer.training.corpora import load_corpus
+    from harmonizer.training.dataset import prepare_song, split_of
+    from harmonizer.training.train import SEED
+
+    corpus = ("nottingham", str(SHARED_DATA / "nottingham"))
+    card = train("folk", [corpus], tmp_path, limit=40, model_names=("logistic",), per_beat=True,
+                 command="test", log=lambda _line: None)
+    assert card["chord_per_beat"] is True
+    assert load_model("folk", directory=tmp_path).chord_per_beat is True
+    validation = [s for s in load_corpus(*corpus, limit=40) if split_of(s, SEED) == "validation"]
+    per_beat = sum(len(prepare_song(s, per_beat=True).labels) for s in validation)
+    usual = sum(len(prepare_song(s).labels) for s in validation)
+    # training cut the songs as the engine will for this style: per beat, more slots than usual
+    assert card["data"]["split"]["validation"]["slots"] == per_beat > usual
