@@ -6,7 +6,8 @@
     python examples/music21_script.py --work bach/bwv253    # another corpus work
 
 The melody is the soprano of the chorale (its first part); harmonizer chooses a
-chord for every half bar, and the script prints them bar by bar with their
+chord for every beat (the classical style's pace, as the chorale's own; folk
+chooses one per half bar or bar), and the script prints them bar by bar with their
 Roman numerals and confidence (the posterior probability of each chord).
 """
 

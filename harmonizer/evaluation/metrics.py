@@ -11,8 +11,8 @@ Chord progression metrics
     * :func:`chord_histogram_entropy` (CHE): entropy of the chord-label histogram, **natural
       log** (nats).  Each chord counts by its duration in beats, so a chord written twice in a
       row counts like the same chord written once for the same time; on a sequence of equal
-      slots (what :mod:`~harmonizer.evaluation.evaluate` passes: one chord per half bar or bar)
-      this is the paper's per-half-bar count.
+      slots (what :mod:`~harmonizer.evaluation.evaluate` passes: one chord per bar, half bar or,
+      for the classical style, beat) this is the paper's count per slot.
     * :func:`chord_coverage` (CC): the number of distinct chord labels (root and quality).
     * :func:`chord_tonal_distance` (CTD): the mean tonal distance between consecutive entries
       of the sequence (a repeated chord adds a distance of 0, as in the paper's per-half-bar
