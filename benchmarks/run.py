@@ -285,7 +285,7 @@ def decoder(repeats: int) -> None:
     bundle, key = load_model("classical"), parse_key("C major")
     rows = []
     for size in (8, 32, 512):
-        grid = make_slots(random_walk_melody(size), key)
+        grid = make_slots(random_walk_melody(size), key, per_beat=bundle.chord_per_beat)  # as the engine
         features, _ = build_features(grid, key.mode, bundle.log_prior[key.mode])
         fit = bundle.chord_fit(features, len(grid))
         lattice = build_lattice(fit, bundle, key.mode, style_weights(bundle).normalised())

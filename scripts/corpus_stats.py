@@ -8,8 +8,8 @@ song the loader keeps:
 * chord-tone share: the share of melody note time whose pitch class is in the human chord
   sounding at the note's onset (how tightly the line sits on the changes);
 * notes per beat of the melody;
-* slots (the engine's default rhythm), and the share of them whose human chord does not map
-  into the vocabulary (no chord, or one outside it);
+* slots (the engine's usual rhythm, as the folk and jazz styles cut them), and the share of
+  them whose human chord does not map into the vocabulary (no chord, or one outside it);
 * in major keys, the share of chord time on I7 (the blues' tonic seventh) and on IV7, and the
   commonest chord by time.
 """

@@ -153,3 +153,20 @@ def test_the_hmm_follows_its_transitions_where_the_melody_allows_several_chords(
     assert all(not math.isnan(c.onset) for c in chords)
     with pytest.raises(ValueError, match="fit"):
         BigramHMM().harmonize(grid, key)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "when_in_rome").is_dir(),
+                    reason="needs ../shared/data beside the checkout")
+def test_a_per_beat_style_is_evaluated_on_the_beats_it_harmonizes():
+    from harmonizer.training.corpora import load_corpus
+    from harmonizer.training.dataset import prepare_song, split_of
+    from harmonizer.training.train import SEED
+
+    bach = ("bach", str(SHARED_DATA / "when_in_rome"))
+    results = evaluate_corpus("classical", [bach], limit=40, log=lambda _: None)
+    data = results["corpora"]["bach"]["data"]
+    test = [s for s in load_corpus(*bach, limit=40) if split_of(s, SEED) == "test"]
+    beats = sum(len(prepare_song(s, per_beat=True).grid) for s in test)
+    # classical's card says chord_per_beat: its test chorales are cut per beat, as the engine cuts
+    # them, not at the half bar every other style uses
+    assert test and data["test_slots"] == beats > sum(len(prepare_song(s).grid) for s in test)

@@ -130,18 +130,20 @@ def _by_mode(songs: Sequence[SongSlots]) -> dict[Mode, list[SongSlots]]:
     return {mode: [p for p in songs if p.mode == mode] for mode in MODES}
 
 
-def _prepared(name: str, path: str, stats: LoadStats) -> list[SongSlots]:
+def _prepared(name: str, path: str, stats: LoadStats, per_beat: bool) -> list[SongSlots]:
+    """The corpus's songs cut into slots as the base style cuts them (``per_beat``: its card's
+    ``chord_per_beat``, which the blues card inherits)."""
     prepared: list[SongSlots] = []
     for song in load_corpus(name, path, stats=stats):
         try:
-            prepared.append(prepare_song(song))
+            prepared.append(prepare_song(song, per_beat=per_beat))
         except ValueError as error:  # an unusable melody is counted, never fatal
             stats.skip(song.song_id, "unusable melody", str(error))
     return prepared
 
 
 def _load_blues(corpora: Sequence[tuple[str, str]], seed: int, base_corpora: set[str],
-                log: Callable[[str], None]
+                log: Callable[[str], None], per_beat: bool = False
                 ) -> tuple[dict[str, list[SongSlots]], dict[str, list[SongSlots]], dict[str, dict]]:
     """(tuning songs per corpus, held-out songs per corpus, data report per corpus)."""
     tuning: dict[str, list[SongSlots]] = {}
@@ -149,7 +151,7 @@ def _load_blues(corpora: Sequence[tuple[str, str]], seed: int, base_corpora: set
     reports: dict[str, dict] = {}
     for name, path in corpora:
         stats = LoadStats(corpus=name)
-        prepared = _prepared(name, path, stats)
+        prepared = _prepared(name, path, stats, per_beat)
         log(stats.summary())
         tuning[name] = [p for p in prepared if split_of(p.song, seed) == "train"]
         held_out[name] = [p for p in prepared if split_of(p.song, seed) != "train"]
@@ -165,13 +167,13 @@ def _load_blues(corpora: Sequence[tuple[str, str]], seed: int, base_corpora: set
     return tuning, held_out, reports
 
 
-def _load_guard(corpora: Sequence[tuple[str, str]], seed: int, log: Callable[[str], None]
-                ) -> tuple[list[SongSlots], dict[str, Any]]:
+def _load_guard(corpora: Sequence[tuple[str, str]], seed: int, log: Callable[[str], None],
+                per_beat: bool = False) -> tuple[list[SongSlots], dict[str, Any]]:
     """The guard corpora's validation songs."""
     songs: list[SongSlots] = []
     counts: dict[str, dict[str, int]] = {}
     for name, path in corpora:
-        chosen = [p for p in _prepared(name, path, LoadStats(corpus=name))
+        chosen = [p for p in _prepared(name, path, LoadStats(corpus=name), per_beat)
                   if split_of(p.song, seed) == "validation"]
         songs.extend(chosen)
         counts[name] = {m: len(s) for m, s in _by_mode(chosen).items()}
@@ -259,7 +261,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     held_out: dict[str, list[SongSlots]] = {}
     reports: dict[str, dict] = {}
     if corpora:
-        tuning, held_out, reports = _load_blues(corpora, seed, set(recorded), log)
+        tuning, held_out, reports = _load_blues(corpora, seed, set(recorded), log, base.chord_per_beat)
     tuning_songs = [p for songs in tuning.values() for p in songs]
     trials: dict[str, dict] = {}
     guard_report: dict[str, Any] = {}
@@ -268,7 +270,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
             raise OptionError("No tuning songs (training split) in the blues corpora: give more data "
                               "or a blend.")
         guard_specs = list(guard_corpora) or [(name, str(entry["path"])) for name, entry in recorded.items()]
-        guard_songs, guard_report = _load_guard(guard_specs, seed, log)
+        guard_songs, guard_report = _load_guard(guard_specs, seed, log, base.chord_per_beat)
         fixed, trials = choose_blend(tuning_songs, guard_songs, base, prior, base_tables, weights)
         log(f"blend weights: {fixed}")
         rule = (f"per mode: the highest exact agreement on the tuning songs among {list(BLEND_WEIGHTS)} "
