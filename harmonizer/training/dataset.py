@@ -22,7 +22,7 @@ from ..theory import Key, Mode
 from ..vocabulary import VOCABULARY, map_to_vocabulary
 from .corpora import HarmonizedSong
 
-__all__ = ["SongSlots", "prepare_song", "split_of", "melody_fingerprint", "ContextTables",
+__all__ = ["SongSlots", "prepare_song", "label_for", "split_of", "melody_fingerprint", "ContextTables",
            "count_context", "count_sequences", "build_rows"]
 
 SPLITS = ("train", "validation", "test")
@@ -57,7 +57,9 @@ def split_of(song: HarmonizedSong | str, seed: int = 0) -> str:
     return "train" if bucket < 8 else ("validation" if bucket == 8 else "test")
 
 
-def _label_for(start: float, stop: float, chords: Sequence[ChordLabel]) -> ChordLabel | None:
+def label_for(start: float, stop: float, chords: Sequence[ChordLabel]) -> ChordLabel | None:
+    """The chord that sounds longest between ``start`` and ``stop`` (the first of equals): a
+    slot's human chord, as training labels it; None where no chord sounds."""
     best, best_overlap = None, 0.0
     for chord in chords:
         if chord.end <= start or chord.onset >= stop:
@@ -81,7 +83,7 @@ def prepare_song(song: HarmonizedSong, harmonic_rhythm: str = "auto", per_beat: 
     labels: list[int | None] = []
     unmapped: list[str] = []
     for slot in grid.slots:
-        chord = _label_for(slot.onset, slot.end, song.chords)
+        chord = label_for(slot.onset, slot.end, song.chords)
         index = vocabulary_index(chord, song.key)
         labels.append(index)
         if index is None:
