@@ -92,10 +92,13 @@ class ModelBundle:
     #: The key model the style finds keys with (:data:`KEY_MODEL_FILE`, learned on every
     #: corpus's training songs, used by the styles its card names); None: the profiles alone.
     key_model: KeyModel | None = None
-    #: Whether the style changes chord on every beat where the melody moves on every beat (the
-    #: card's ``chord_per_beat``; absent: no): the ``"auto"`` harmonic rhythm then cuts beats
-    #: (``harmonizer.slots.choose_harmonic_rhythm``), as the style was trained.  The classical
-    #: style's chorales change chord on nearly every beat.
+    #: The sha256 that :data:`KEY_MODEL_FILE` states for :attr:`key_model` (checked at load),
+    #: for reports; None with the profiles alone.
+    key_model_sha256: str | None = None
+    #: Whether the style changes chord on every beat (the card's ``chord_per_beat``; absent: no):
+    #: the ``"auto"`` harmonic rhythm then cuts beats wherever the melody moves at least every
+    #: other beat (``harmonizer.slots.choose_harmonic_rhythm``), as the style was trained.  The
+    #: classical style's chorales change chord on nearly every beat.
     chord_per_beat: bool = False
 
     def __post_init__(self) -> None:
@@ -154,9 +157,10 @@ def key_model_digest(entry: object) -> str:
     return hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _load_key_model(folder: Path, style: str) -> KeyModel | None:
-    """The key model of :data:`KEY_MODEL_FILE` in ``folder`` if its card says ``style`` uses it;
-    None without the file (the profiles alone).  A broken file is a :class:`ModelError`."""
+def _load_key_model(folder: Path, style: str) -> tuple[KeyModel, str] | None:
+    """The key model of :data:`KEY_MODEL_FILE` in ``folder``, with the sha256 its card states,
+    if the card says ``style`` uses it; None without the file (the profiles alone).  A broken
+    file is a :class:`ModelError`."""
     path = folder / KEY_MODEL_FILE
     if not path.exists():
         return None
@@ -174,7 +178,7 @@ def _load_key_model(folder: Path, style: str) -> KeyModel | None:
     if card.get("sha256") != key_model_digest(card.get("model")):
         raise ModelError(f"{path}: sha256 does not match the key model's weights")
     try:
-        return KeyModel.from_card(card["model"], name=style)
+        return KeyModel.from_card(card["model"], name=style), str(card["sha256"])
     except ValueError as error:
         raise ModelError(f"{path}: the key model is unusable ({error})") from error
 
@@ -253,7 +257,8 @@ def _load(style: str, directory: str) -> ModelBundle:
         prior_correction=float(correction),
         weights=weights,
         output=output,
-        key_model=key_model,
+        key_model=None if key_model is None else key_model[0],
+        key_model_sha256=None if key_model is None else key_model[1],
         chord_per_beat=per_beat,
     )
 

@@ -6,15 +6,16 @@
 Training labels each slot with the human chord that sounds longest in it, so a chord that is
 never the longest in any slot is never learned from.  For each rhythm (bar, half bar, beat) this
 cuts every song the loader keeps, as training does, and counts the chords as written that label
-at least one slot.  It is why the classical style is cut per beat: Bach's chorales change chord
-on nearly every beat.
+at least one slot, and how many songs a per-beat style's ``auto`` rule cuts per beat (the melody
+moves at least every other beat).  It is why the classical style is cut per beat: Bach's chorales
+change chord on nearly every beat.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from harmonizer.slots import make_slots
+from harmonizer.slots import choose_harmonic_rhythm, make_slots
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import label_for
 
@@ -30,16 +31,18 @@ def main() -> None:
     written = 0
     labelling = dict.fromkeys(RHYTHMS, 0)
     slots = dict.fromkeys(RHYTHMS, 0)
-    songs = 0
+    songs = per_beat = 0
     for song in load_corpus(options.corpus, options.path):
         songs += 1
+        per_beat += choose_harmonic_rhythm(song.melody, per_beat=True) == "beat"
         written += len(song.chords)
         for rhythm in RHYTHMS:
             grid = make_slots(song.melody, song.key, rhythm)
             slots[rhythm] += len(grid)
             labels = {id(label_for(slot.onset, slot.end, song.chords)) for slot in grid.slots}
             labelling[rhythm] += sum(id(chord) in labels for chord in song.chords)
-    print(f"{options.corpus}: {songs} songs, {written} chords as written")
+    print(f"{options.corpus}: {songs} songs, {written} chords as written; a per-beat style's auto "
+          f"rhythm cuts {per_beat} of the songs per beat")
     print(f"{'rhythm':<8}{'slots':>8}{'chords that label a slot':>27}")
     for rhythm in RHYTHMS:
         share = 100 * labelling[rhythm] / max(written, 1)

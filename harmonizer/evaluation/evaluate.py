@@ -37,7 +37,6 @@ over the headline engine row, so the comparison errs in their favour.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -50,7 +49,7 @@ from typing import Any
 from ..engine import harmonize_melody
 from ..errors import HarmonizerError, OptionError, exit_code_for
 from ..key_finding import estimate_key
-from ..scorer import KEY_MODEL_FILE, STYLES, ModelBundle, load_model
+from ..scorer import STYLES, load_model
 from ..slots import make_slots
 from ..theory import Key
 from ..training.corpora import LoadStats, corpus_pairs, load_corpus
@@ -87,15 +86,6 @@ class _Tally:
     metrics: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     numerals: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     qualities: Counter[str] = field(default_factory=Counter)
-
-
-def _key_model_sha256(bundle: ModelBundle) -> str | None:
-    """The first 12 hex digits of the sha256 of the key model ``bundle`` finds keys with, as its
-    card beside the model states it (load_model checked it); None for the profiles alone."""
-    if bundle.key_model is None:
-        return None
-    card = json.loads((Path(bundle.path).parent / KEY_MODEL_FILE).read_text(encoding="utf-8"))
-    return str(card["sha256"])[:12]
 
 
 def _shown_path(path: Path) -> str:
@@ -320,7 +310,8 @@ def evaluate_corpus(
                                          "prior_correction": bundle.prior_correction,
                                          # The key model the style finds keys with (None: the
                                          # profiles): its card's checksum and the style's bias.
-                                         "key_model": _key_model_sha256(bundle),
+                                         "key_model": None if bundle.key_model_sha256 is None
+                                         else bundle.key_model_sha256[:12],
                                          "key_model_minor_bias": None if bundle.key_model is None
                                          else bundle.key_model.minor_bias},
                                "corpora": {}, "targets": []}

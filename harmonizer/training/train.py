@@ -301,9 +301,9 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
           per_beat: bool = False, command: str = "", log: Callable[[str], None] = print) -> dict:
     """Train, select, calibrate, export and document one style's model; returns the card.
 
-    ``per_beat``: the style changes chord on every beat where the melody moves on every beat
-    (``harmonizer.slots.choose_harmonic_rhythm``); its slots are cut so here and in the engine
-    (the card's ``chord_per_beat``)."""
+    ``per_beat``: the style changes chord on every beat wherever the melody moves at least every
+    other beat (``harmonizer.slots.choose_harmonic_rhythm``); its slots are cut so here and in the
+    engine (the card's ``chord_per_beat``)."""
     import onnxruntime
     from skl2onnx import to_onnx
 
@@ -531,8 +531,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=LISTWISE_MEMBERS,
                         help="networks (seeds) averaged in the listwise candidate (default: %(default)s)")
     parser.add_argument("--chord-per-beat", action="store_true",
-                        help="the style changes chord on every beat where the melody moves on every "
-                             "beat (as Bach's chorales do); else the half bar or bar")
+                        help="the style changes chord on every beat wherever the melody moves at "
+                             "least every other beat (as Bach's chorales do); else the half bar or bar")
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error(f"--members must be at least 1, not {args.members}")
