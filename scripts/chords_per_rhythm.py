@@ -6,20 +6,26 @@
 Training labels each slot with the human chord that sounds longest in it, so a chord that is
 never the longest in any slot is never learned from.  For each rhythm (bar, half bar, beat) this
 cuts every song the loader keeps, as training does, and counts the chords as written that label
-at least one slot, and how many songs a per-beat style's ``auto`` rule cuts per beat (the melody
-moves at least every other beat).  It is why the classical style is cut per beat: Bach's chorales
-change chord on nearly every beat.
+at least one slot; the ``auto`` row cuts each song as the engine's usual rule does (half bars
+where the melody is fast in an even metre or a 6/8, else bars), and a second table gives the
+``auto`` row per time signature (the song's first full bar's), with the rhythm the rule chose for most of
+its songs.  The first line says how many
+songs a per-beat style's ``auto`` rule cuts per beat (the melody moves at least every other
+beat).  It is why the classical style is cut per beat (Bach's chorales change chord on nearly
+every beat) and why a fast 6/8 is cut at the half bar (Nottingham's jigs change chord on either
+dotted-quarter beat).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections import Counter, defaultdict
 
 from harmonizer.slots import choose_harmonic_rhythm, make_slots
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import label_for
 
-RHYTHMS = ("bar", "half", "beat")
+RHYTHMS = ("bar", "half", "beat", "auto")
 
 
 def main() -> None:
@@ -32,21 +38,41 @@ def main() -> None:
     labelling = dict.fromkeys(RHYTHMS, 0)
     slots = dict.fromkeys(RHYTHMS, 0)
     songs = per_beat = 0
+    # per time signature: songs, chords as written, chords labelling a bar / an auto slot
+    metres: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    chosen: dict[str, Counter[str]] = defaultdict(Counter)
     for song in load_corpus(options.corpus, options.path):
         songs += 1
+        # the metre of the first full bar, as the rule reads it (a pickup may have its own)
+        bars = [bar for bar in song.melody.meter.bars(song.melody.end) if not bar.is_pickup]
+        signature = bars[0].time_signature if bars else song.melody.meter.time_signatures[0]
+        metre = f"{signature.numerator}/{signature.denominator}"
+        chosen[metre][choose_harmonic_rhythm(song.melody)] += 1
         per_beat += choose_harmonic_rhythm(song.melody, per_beat=True) == "beat"
         written += len(song.chords)
         for rhythm in RHYTHMS:
-            grid = make_slots(song.melody, song.key, rhythm)
+            grid = make_slots(song.melody, song.key, rhythm)  # "auto": the usual rule
             slots[rhythm] += len(grid)
             labels = {id(label_for(slot.onset, slot.end, song.chords)) for slot in grid.slots}
             labelling[rhythm] += sum(id(chord) in labels for chord in song.chords)
+            if rhythm == "bar":
+                metres[metre][2] += sum(id(chord) in labels for chord in song.chords)
+            elif rhythm == "auto":
+                metres[metre][0] += 1
+                metres[metre][1] += len(song.chords)
+                metres[metre][3] += sum(id(chord) in labels for chord in song.chords)
     print(f"{options.corpus}: {songs} songs, {written} chords as written; a per-beat style's auto "
           f"rhythm cuts {per_beat} of the songs per beat")
     print(f"{'rhythm':<8}{'slots':>8}{'chords that label a slot':>27}")
     for rhythm in RHYTHMS:
         share = 100 * labelling[rhythm] / max(written, 1)
         print(f"{rhythm:<8}{slots[rhythm]:>8}{labelling[rhythm]:>19} ({share:4.1f} %)")
+    print(f"\n{'metre':<8}{'songs':>7}{'chords':>9}{'label a bar':>14}{'auto rule':>11}"
+          f"{'label an auto slot':>20}")
+    for metre, (count, chords, by_bar, by_auto) in sorted(metres.items(), key=lambda item: -item[1][0]):
+        rule = chosen[metre].most_common(1)[0][0]
+        print(f"{metre:<8}{count:>7}{chords:>9}{100 * by_bar / max(chords, 1):>12.1f} %{rule:>11}"
+              f"{100 * by_auto / max(chords, 1):>18.1f} %")
 
 
 if __name__ == "__main__":

@@ -281,6 +281,30 @@ def test_a_style_that_changes_chord_on_the_beat_cuts_beats_only_where_the_melody
     assert len(make_slots(quarters, key, "half", per_beat=True)) == 8
 
 
+
+def test_a_jig_in_six_eight_changes_chord_on_its_two_beats_as_folk_tunes_do():
+    from harmonizer.melody import Melody, Meter, Note, TimeSignature
+    from harmonizer.slots import choose_harmonic_rhythm, make_slots
+
+    def six_eight(note_beats: float, bars: int = 4, numerator: int = 6, denominator: int = 8) -> Melody:
+        bar = numerator * 4.0 / denominator
+        count = int(bars * bar / note_beats)
+        line = (0, 2, 4, 5, 7, 5)
+        notes = tuple(Note(60 + line[i % 6], i * note_beats, note_beats) for i in range(count))
+        return Melody(notes, Meter((TimeSignature(0.0, numerator, denominator),)))
+
+    # six running eighths a bar: a dotted-quarter beat each half, as Nottingham's jigs change chord
+    jig = six_eight(0.5)
+    assert choose_harmonic_rhythm(jig) == "half"
+    grid = make_slots(jig, parse_key("C"))
+    assert len(grid) == 8
+    assert [slot.onset for slot in grid.slots[:3]] == [0.0, 1.5, 3.0]
+    # a slow 6/8 (a dotted quarter per beat) keeps a chord a bar, as a fast 2/4 does
+    assert choose_harmonic_rhythm(six_eight(1.5)) == "bar"
+    assert choose_harmonic_rhythm(six_eight(0.5, numerator=2, denominator=4)) == "bar"
+    # two long beats, as before: 2/2 in quarters
+    assert choose_harmonic_rhythm(six_eight(1.0, numerator=2, denominator=2)) == "half"
+
 def test_the_classical_style_harmonizes_a_chorale_pace_melody_per_beat():
     from harmonizer.engine import harmonize_melody
     from harmonizer.scorer import load_model
