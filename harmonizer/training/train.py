@@ -113,14 +113,16 @@ class _SklearnSession:
 
 def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
             prior_correction: float = 0.0, session: object | None = None,
-            weights: Weights = SELECTION_WEIGHTS) -> ModelBundle:
-    """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn)."""
+            weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False) -> ModelBundle:
+    """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn);
+    ``per_beat`` is what its card will say (the songs here are cut already, so it only keeps the
+    bundle true to the card)."""
     return ModelBundle(
         style=style, path=Path("<training>"), card={}, session=session or _SklearnSession(model),
         input_name="features", log_prior=dict(tables.unigram), transition=dict(tables.transition),
         start=dict(tables.start), end=dict(tables.end), temperature=temperature,
         prior_correction=prior_correction, output=_output_of(model),
-        weights=(weights.harmonic, weights.voice_leading, weights.contextual),
+        weights=(weights.harmonic, weights.voice_leading, weights.contextual), chord_per_beat=per_beat,
     )
 
 
@@ -343,7 +345,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         validation_scores = _raw_output(model, x_val)
         microseconds_per_row = (time.perf_counter() - timed) / max(len(y_val), 1) * 1e6
         accuracy, log_likelihood = emission_accuracy(validation_scores, y_val, _output_of(model))
-        decoded = evaluate(prepared["validation"], _bundle(style, model, tables, 1.0), SELECTION_WEIGHTS)
+        decoded = evaluate(prepared["validation"], _bundle(style, model, tables, 1.0, per_beat=per_beat),
+                           SELECTION_WEIGHTS)
         selection[name] = {"fit_seconds": round(seconds, 1), "rows": int(len(y_fit)),
                            "validation_model_only_accuracy": accuracy,
                            "validation_log_likelihood": log_likelihood,
@@ -356,13 +359,15 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     model = fitted[chosen]
     log(f"chosen: {chosen}")
     # The scorer's output on the validation songs, computed once for every trial and the temperature.
-    fits = song_fits(prepared["validation"], _bundle(style, model, tables, 1.0))
-    trials = decoding_trials(prepared["validation"], _bundle(style, model, tables, 1.0), fits=fits)
+    scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat)
+    fits = song_fits(prepared["validation"], scoring)
+    trials = decoding_trials(prepared["validation"], scoring, fits=fits)
     decoding = choose_decoding(trials)
     prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
     log(f"decoding: {decoding} (of {len(trials)} trials)")
     temperature = calibrate_temperature(
-        prepared["validation"], _bundle(style, model, tables, 1.0, prior_correction, weights=weights),
+        prepared["validation"],
+        _bundle(style, model, tables, 1.0, prior_correction, weights=weights, per_beat=per_beat),
         weights, fits=fits)
     log(f"temperature: {temperature}")
 
@@ -375,7 +380,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
                          options=options, target_opset={"": 17, "ai.onnx.ml": 3})
     onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights)
+    bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights,
+                     per_beat=per_beat)
     onnx_raw = bundle.score(x_test.astype(np.float32))
     # Compared as what the decoder uses: each slot's distribution over its candidates.
     slots_test = len(y_test) // len(VOCABULARY)
