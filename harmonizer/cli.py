@@ -53,8 +53,9 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", help='override key finding, e.g. "D minor", "Bb", "F#m"')
     parser.add_argument("--harmonic-rhythm", default="auto", choices=("auto", "bar", "half", "beat"),
                         help="how often chords may change (default: auto = bar, or half bar in "
-                             "4/4-like metres when the median bar has 4+ notes; classical: a beat "
-                             "when the melody moves at least every other beat)")
+                             "4/4, 2/2, 6/8 and other even metres when the median bar has 4+ "
+                             "notes; classical: a beat when the melody moves at least every other "
+                             "beat)")
     parser.add_argument("--target-degrees", metavar="D,D,...",
                         help="scale degrees 1-7 to favour, e.g. 1,4,5: notes on them weigh 1.0, "
                              "others 0.5")

@@ -4,7 +4,7 @@ A slot is a stretch of the piece that gets one chord.  Slots follow the
 metre: one per bar, per half bar or per beat (``harmonic_rhythm``), and never
 cross a bar line.  The default, ``"auto"``, is one chord per bar, or per half
 bar in metres of an even number of beats, four or more (4/4, 6/4, 12/8), or of
-two long beats (2/2, 6/8) when the melody moves fast: when the median bar holds four
+two long beats (2/2, 6/8, 6/16) when the melody moves fast: when the median bar holds four
 or more note onsets.  A style that changes chord on every beat (``per_beat``: the classical
 style, learned from Bach chorales, which do) takes one chord per beat instead whenever the melody
 moves at least every other beat (the median bar holds at least half as many onsets as beats: a
@@ -85,7 +85,8 @@ class SlotGrid:
 
 
 def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
-    """The ``auto`` rule: half bars in even metres (and 6/8) when the median bar has >= 4 onsets; with
+    """The ``auto`` rule: half bars when the median bar has >= 4 onsets in a metre of an even
+    number of beats, four or more, or of two long beats (2/2, 6/8, 6/16), else bars; with
     ``per_beat`` (a style whose chords change on the beat), beats when the median bar has at
     least half as many onsets as beats, as a chorale's does, half notes and all (a slower tune,
     whole notes or longer, keeps the usual rule: a chord per beat under it would be restless)."""
@@ -108,12 +109,14 @@ def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
     if per_beat and sounding and 2 * _median(sounding) >= ts.beats_per_bar:
         return "beat"
     # An even number of beats, four or more (4/4, 6/4, 12/8), or two long beats: 2/2's half notes
-    # or 6/8's dotted quarters.  A jig's chords change on either beat: cut a bar at a time, 27 % of
-    # the chords of Nottingham's 6/8 tunes never label a slot (scripts/chords_per_rhythm.py).  Not
-    # 2/4, whose beats are quarters: 79 % of its chords label a bar, and its tunes are too few
-    # (39 in Nottingham) to show whether a chord per quarter would do better.
+    # or a compound duple's dotted ones (6/8, 6/16).  A jig's chords change on either beat: cut a
+    # bar at a time, 27 % of the chords of Nottingham's 6/8 tunes never label a slot
+    # (scripts/chords_per_rhythm.py).  Not 2/4, whose beats are quarters: 79 % of its chords label
+    # a bar, and its tunes are too few (39 in Nottingham) to show whether a chord per quarter would
+    # do better.
+    compound = ts.beat_length > 4.0 / ts.denominator
     even = (ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 4) or (
-        ts.beats_per_bar == 2 and ts.bar_length >= 3)
+        ts.beats_per_bar == 2 and (ts.bar_length >= 4 or compound))
     if even and fast:
         return "half"
     return "bar"

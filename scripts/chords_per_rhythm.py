@@ -7,13 +7,13 @@ Training labels each slot with the human chord that sounds longest in it, so a c
 never the longest in any slot is never learned from.  For each rhythm (bar, half bar, beat) this
 cuts every song the loader keeps, as training does, and counts the chords as written that label
 at least one slot; the ``auto`` row cuts each song as the engine's usual rule does (half bars
-where the melody is fast in an even metre or a 6/8, else bars), and a second table gives the
-``auto`` row per time signature (the song's first full bar's), with the rhythm the rule chose for most of
-its songs.  The first line says how many
-songs a per-beat style's ``auto`` rule cuts per beat (the melody moves at least every other
-beat).  It is why the classical style is cut per beat (Bach's chorales change chord on nearly
-every beat) and why a fast 6/8 is cut at the half bar (Nottingham's jigs change chord on either
-dotted-quarter beat).
+where the melody is fast in an even metre, 2/2 or 6/8, else bars).  A second table gives the
+``bar`` and ``auto`` shares per time signature (the first full bar's, which the rule reads too;
+a song that changes metre is counted under it) and the rhythm the rule chose for most of its
+songs.  The first line says how many songs a per-beat style's ``auto`` rule cuts per beat (the
+melody moves at least every other beat).  It is why the classical style is cut per beat (Bach's
+chorales change chord on nearly every beat) and why a fast 6/8 is cut at the half bar
+(Nottingham's jigs change chord on either dotted-quarter beat).
 """
 
 from __future__ import annotations
@@ -67,12 +67,12 @@ def main() -> None:
     for rhythm in RHYTHMS:
         share = 100 * labelling[rhythm] / max(written, 1)
         print(f"{rhythm:<8}{slots[rhythm]:>8}{labelling[rhythm]:>19} ({share:4.1f} %)")
-    print(f"\n{'metre':<8}{'songs':>7}{'chords':>9}{'label a bar':>14}{'auto rule':>11}"
+    print(f"\n{'metre':<8}{'songs':>7}{'chords':>9}{'label a bar':>14}{'auto rule (songs)':>19}"
           f"{'label an auto slot':>20}")
     for metre, (count, chords, by_bar, by_auto) in sorted(metres.items(), key=lambda item: -item[1][0]):
-        rule = chosen[metre].most_common(1)[0][0]
-        print(f"{metre:<8}{count:>7}{chords:>9}{100 * by_bar / max(chords, 1):>12.1f} %{rule:>11}"
-              f"{100 * by_auto / max(chords, 1):>18.1f} %")
+        rule, times = chosen[metre].most_common(1)[0]
+        print(f"{metre:<8}{count:>7}{chords:>9}{100 * by_bar / max(chords, 1):>12.1f} %"
+              f"{f'{rule} {times}/{count}':>19}{100 * by_auto / max(chords, 1):>18.1f} %")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ def main() -> None:
         parts = []
         for beta in CORRECTIONS:
             decoded = training.evaluate(prepared["validation"],
-                                        training._bundle(options.style, model, tables, 1.0, beta),
+                                        training._bundle(options.style, model, tables, 1.0, beta,
+                                                         per_beat=per_beat),
                                         SELECTION_WEIGHTS)
             parts.append(f"beta {beta:g}: exact {decoded['exact']:.4f} root {decoded['root']:.4f} "
                          f"CC {decoded['cc_ours']:.2f}/{decoded['cc_human']:.2f}")

@@ -281,29 +281,39 @@ def test_a_style_that_changes_chord_on_the_beat_cuts_beats_only_where_the_melody
     assert len(make_slots(quarters, key, "half", per_beat=True)) == 8
 
 
-
 def test_a_jig_in_six_eight_changes_chord_on_its_two_beats_as_folk_tunes_do():
     from harmonizer.melody import Melody, Meter, Note, TimeSignature
     from harmonizer.slots import choose_harmonic_rhythm, make_slots
 
-    def six_eight(note_beats: float, bars: int = 4, numerator: int = 6, denominator: int = 8) -> Melody:
+    def tune(note_beats: float, numerator: int = 6, denominator: int = 8, pickup: float = 0.0,
+             bars: int = 4) -> Melody:
+        """A scale line in even notes of ``note_beats`` quarters, after an optional pickup note."""
         bar = numerator * 4.0 / denominator
         count = int(bars * bar / note_beats)
         line = (0, 2, 4, 5, 7, 5)
-        notes = tuple(Note(60 + line[i % 6], i * note_beats, note_beats) for i in range(count))
-        return Melody(notes, Meter((TimeSignature(0.0, numerator, denominator),)))
+        notes = tuple(Note(60 + line[i % 6], pickup + i * note_beats, note_beats) for i in range(count))
+        if pickup:
+            notes = (Note(55, 0.0, pickup),) + notes
+        return Melody(notes, Meter((TimeSignature(0.0, numerator, denominator),), pickup=pickup))
 
     # six running eighths a bar: a dotted-quarter beat each half, as Nottingham's jigs change chord
-    jig = six_eight(0.5)
+    jig = tune(0.5)
     assert choose_harmonic_rhythm(jig) == "half"
     grid = make_slots(jig, parse_key("C"))
     assert len(grid) == 8
     assert [slot.onset for slot in grid.slots[:3]] == [0.0, 1.5, 3.0]
+    # after an eighth-note pickup: the pickup is one slot, then the dotted-quarter beats
+    lifted = make_slots(tune(0.5, pickup=0.5), parse_key("C"))
+    assert [(slot.onset, slot.duration) for slot in lifted.slots[:3]] == [(0.0, 0.5), (0.5, 1.5), (2.0, 1.5)]
+    # 6/16 is the same compound duple, written in shorter notes
+    assert choose_harmonic_rhythm(tune(0.25, 6, 16)) == "half"
     # a slow 6/8 (a dotted quarter per beat) keeps a chord a bar, as a fast 2/4 does
-    assert choose_harmonic_rhythm(six_eight(1.5)) == "bar"
-    assert choose_harmonic_rhythm(six_eight(0.5, numerator=2, denominator=4)) == "bar"
-    # two long beats, as before: 2/2 in quarters
-    assert choose_harmonic_rhythm(six_eight(1.0, numerator=2, denominator=2)) == "half"
+    assert choose_harmonic_rhythm(tune(1.5)) == "bar"
+    assert choose_harmonic_rhythm(tune(0.5, 2, 4)) == "bar"
+    # as before: two long beats (2/2 in quarters), and 3/8 or 9/8 (odd beats) a chord a bar
+    assert choose_harmonic_rhythm(tune(1.0, 2, 2)) == "half"
+    assert choose_harmonic_rhythm(tune(0.5, 9, 8)) == choose_harmonic_rhythm(tune(0.25, 3, 8)) == "bar"
+
 
 def test_the_classical_style_harmonizes_a_chorale_pace_melody_per_beat():
     from harmonizer.engine import harmonize_melody
