@@ -45,11 +45,14 @@ class TimeSignature:
         return self.numerator * 4.0 / self.denominator
 
     @property
+    def is_compound(self) -> bool:
+        """A compound metre (6/8, 9/8, 12/8, 6/16): its beats are dotted, three notes each."""
+        return self.denominator >= 8 and self.numerator % 3 == 0 and self.numerator > 3
+
+    @property
     def beat_length(self) -> float:
         """Length of the felt beat: dotted quarter in compound metres (6/8, 9/8, 12/8)."""
-        if self.denominator >= 8 and self.numerator % 3 == 0 and self.numerator > 3:
-            return 3 * 4.0 / self.denominator
-        return 4.0 / self.denominator
+        return (3 if self.is_compound else 1) * 4.0 / self.denominator
 
     @property
     def beats_per_bar(self) -> int:

@@ -114,9 +114,8 @@ def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
     # (scripts/chords_per_rhythm.py).  Not 2/4, whose beats are quarters: 79 % of its chords label
     # a bar, and its tunes are too few (39 in Nottingham) to show whether a chord per quarter would
     # do better.
-    compound = ts.beat_length > 4.0 / ts.denominator
     even = (ts.beats_per_bar % 2 == 0 and ts.beats_per_bar >= 4) or (
-        ts.beats_per_bar == 2 and (ts.bar_length >= 4 or compound))
+        ts.beats_per_bar == 2 and (ts.bar_length >= 4 or ts.is_compound))
     if even and fast:
         return "half"
     return "bar"

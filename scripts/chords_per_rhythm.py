@@ -38,29 +38,29 @@ def main() -> None:
     labelling = dict.fromkeys(RHYTHMS, 0)
     slots = dict.fromkeys(RHYTHMS, 0)
     songs = per_beat = 0
-    # per time signature: songs, chords as written, chords labelling a bar / an auto slot
-    metres: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    chosen: dict[str, Counter[str]] = defaultdict(Counter)
+    # per time signature (the first full bar's, as the rule reads it; a pickup may have its own)
+    metre_songs: Counter[str] = Counter()
+    metre_chords: Counter[str] = Counter()
+    metre_labelling: dict[str, Counter[str]] = defaultdict(Counter)  # "bar" / "auto" -> chords
+    chosen: dict[str, Counter[str]] = defaultdict(Counter)  # the rhythm the auto rule chose
     for song in load_corpus(options.corpus, options.path):
         songs += 1
-        # the metre of the first full bar, as the rule reads it (a pickup may have its own)
         bars = [bar for bar in song.melody.meter.bars(song.melody.end) if not bar.is_pickup]
         signature = bars[0].time_signature if bars else song.melody.meter.time_signatures[0]
         metre = f"{signature.numerator}/{signature.denominator}"
-        chosen[metre][choose_harmonic_rhythm(song.melody)] += 1
+        metre_songs[metre] += 1
+        metre_chords[metre] += len(song.chords)
         per_beat += choose_harmonic_rhythm(song.melody, per_beat=True) == "beat"
         written += len(song.chords)
         for rhythm in RHYTHMS:
             grid = make_slots(song.melody, song.key, rhythm)  # "auto": the usual rule
             slots[rhythm] += len(grid)
             labels = {id(label_for(slot.onset, slot.end, song.chords)) for slot in grid.slots}
-            labelling[rhythm] += sum(id(chord) in labels for chord in song.chords)
-            if rhythm == "bar":
-                metres[metre][2] += sum(id(chord) in labels for chord in song.chords)
-            elif rhythm == "auto":
-                metres[metre][0] += 1
-                metres[metre][1] += len(song.chords)
-                metres[metre][3] += sum(id(chord) in labels for chord in song.chords)
+            labelled = sum(id(chord) in labels for chord in song.chords)
+            labelling[rhythm] += labelled
+            metre_labelling[metre][rhythm] += labelled
+            if rhythm == "auto":
+                chosen[metre][grid.harmonic_rhythm] += 1
     print(f"{options.corpus}: {songs} songs, {written} chords as written; a per-beat style's auto "
           f"rhythm cuts {per_beat} of the songs per beat")
     print(f"{'rhythm':<8}{'slots':>8}{'chords that label a slot':>27}")
@@ -69,11 +69,11 @@ def main() -> None:
         print(f"{rhythm:<8}{slots[rhythm]:>8}{labelling[rhythm]:>19} ({share:4.1f} %)")
     print(f"\n{'metre':<8}{'songs':>7}{'chords':>9}{'label a bar':>14}{'auto rule (songs)':>19}"
           f"{'label an auto slot':>20}")
-    for metre, (count, chords, by_bar, by_auto) in sorted(metres.items(), key=lambda item: -item[1][0]):
+    for metre, count in metre_songs.most_common():
         rule, times = chosen[metre].most_common(1)[0]
-        print(f"{metre:<8}{count:>7}{chords:>9}{100 * by_bar / max(chords, 1):>12.1f} %"
-              f"{f'{rule} {times}/{count}':>19}{100 * by_auto / max(chords, 1):>18.1f} %")
-
+        chords, labelled = max(metre_chords[metre], 1), metre_labelling[metre]
+        print(f"{metre:<8}{count:>7}{metre_chords[metre]:>9}{100 * labelled['bar'] / chords:>12.1f} %"
+              f"{f'{rule} {times}/{count}':>19}{100 * labelled['auto'] / chords:>18.1f} %")
 
 if __name__ == "__main__":
     main()

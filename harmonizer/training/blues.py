@@ -143,7 +143,7 @@ def _prepared(name: str, path: str, stats: LoadStats, per_beat: bool) -> list[So
 
 
 def _load_blues(corpora: Sequence[tuple[str, str]], seed: int, base_corpora: set[str],
-                log: Callable[[str], None], per_beat: bool = False
+                log: Callable[[str], None], per_beat: bool
                 ) -> tuple[dict[str, list[SongSlots]], dict[str, list[SongSlots]], dict[str, dict]]:
     """(tuning songs per corpus, held-out songs per corpus, data report per corpus)."""
     tuning: dict[str, list[SongSlots]] = {}
@@ -168,7 +168,7 @@ def _load_blues(corpora: Sequence[tuple[str, str]], seed: int, base_corpora: set
 
 
 def _load_guard(corpora: Sequence[tuple[str, str]], seed: int, log: Callable[[str], None],
-                per_beat: bool = False) -> tuple[list[SongSlots], dict[str, Any]]:
+                per_beat: bool) -> tuple[list[SongSlots], dict[str, Any]]:
     """The guard corpora's validation songs."""
     songs: list[SongSlots] = []
     counts: dict[str, dict[str, int]] = {}
