@@ -25,6 +25,17 @@ For a chord ``c`` in slot ``t`` after chord ``p`` the decoder adds, in logs::
 
 The weights default to the style's own (``decoding.weights`` in its model card), chosen with
 ``beta`` on validation songs; the original notebook's are 0.5 / 0.3 / 0.2 (``Weights()``).
+
+Variety
+-------
+The most likely progression leans on the few chords a style uses most: human harmonizations
+use more different chords in a piece.  With ``variety`` ``lambda > 0`` (the card's
+``decoding.variety``, chosen with the weights, or the caller's) the decoder maximises the path's
+score plus ``lambda`` times the entropy of the piece's chord histogram, to first order: around
+the histogram ``h`` the lattice expects (its posteriors averaged over the slots), adding
+``N * H(h)`` changes by ``-log h(c)`` for each slot given chord ``c``, so each slot's emission
+gains ``-lambda * log h(c)``.  Chords the piece would otherwise rarely use gain the most.  A
+phrase's last slot and the slot before it get no bonus: they carry the cadence.
 """
 
 from __future__ import annotations
@@ -59,6 +70,7 @@ __all__ = [
     "harmonize_grid",
     "note_priorities",
     "style_weights",
+    "with_variety",
 ]
 
 VOCABULARY_TONES = VOCABULARY_ARRAYS.tones  # (chords, 12) chord-tone indicator above the tonic
@@ -159,6 +171,8 @@ class Harmonization:
     mask_coverage: float | None = None
     melody_source: str = ""
     slots: tuple[Slot, ...] = field(default=(), repr=False)
+    #: The variety the piece was decoded with (its style's, or the caller's).
+    variety: float = 0.0
 
     @property
     def numerals(self) -> list[str]:
@@ -186,6 +200,7 @@ class Harmonization:
             "style": self.style,
             "harmonic_rhythm": self.harmonic_rhythm,
             "weights": asdict(self.weights),
+            "variety": self.variety,
             "overall_score": self.overall_score,
             "confidence": self.confidence,
             "target_mask": self.target_mask,
@@ -256,6 +271,36 @@ def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weig
 _CHAINS: dict[tuple[int, str, Weights], tuple[ModelBundle, np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
+#: The floor under the expected histogram's shares: a chord the lattice gives (almost) no
+#: weight in the piece gains at most ``-log(VARIETY_FLOOR)`` times ``variety``.
+VARIETY_FLOOR = 1e-4
+#: The largest variety the engine takes (its bonus then outweighs most fits: see README).
+MAX_VARIETY = 1.0
+
+
+def check_variety(variety: object) -> float:
+    """``variety`` as a float, or OptionError unless it is a number in 0..MAX_VARIETY."""
+    if isinstance(variety, bool) or not isinstance(variety, (int, float)) \
+            or not 0.0 <= variety <= MAX_VARIETY:
+        raise OptionError(f"The variety must be a number in 0..{MAX_VARIETY:g}. Got {variety!r}.")
+    return float(variety)
+
+
+def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray) -> Lattice:
+    """``lattice`` with the variety bonus (see the module docstring) on every slot but a
+    phrase's last two (``phrase_ends``: one flag per slot) and the piece's last."""
+    if not variety:
+        return lattice
+    marginals, _ = posteriors(lattice)
+    bonus = -variety * np.log(marginals.mean(axis=0) + VARIETY_FLOOR)
+    ends = np.asarray(phrase_ends, dtype=bool)
+    cadence = ends.copy()
+    cadence[:-1] |= ends[1:]
+    cadence[-1] = True
+    emission = np.where(cadence[:, None], lattice.emission, lattice.emission + bonus[None, :])
+    return Lattice(emission, lattice.transition, lattice.start, lattice.end)
+
+
 def _chain(bundle: ModelBundle, mode: str, weights: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The weighted transition, start and end scores, built once per (model, mode, weights).
 
@@ -322,17 +367,22 @@ def harmonize_melody(
     weights: Weights | None = None,
     alternatives: int = 3,
     model: ModelBundle | None = None,
+    variety: float | None = None,
 ) -> Harmonization:
     """Harmonize a melody.
 
     ``key`` overrides key finding; ``key_signature`` is the file's own key
     signature, used as evidence.  ``alternatives`` is how many whole
-    progressions to rank (the best one included).  Raises
+    progressions to rank (the best one included).  ``variety`` (0..1) asks
+    for more different chords in the piece (see the module docstring; None:
+    the style's own, its card's ``decoding.variety``).  Raises
     :class:`~harmonizer.errors.OptionError` for bad options,
     :class:`~harmonizer.errors.InputError` for an unusable melody and
     :class:`~harmonizer.errors.ModelError` for a bad model.
     """
     check_alternatives(alternatives)
+    if variety is not None:
+        check_variety(variety)
     bundle = model or load_model(style)
     weights = weights or style_weights(bundle)
     # The key model the style uses, if any (models/key_model.json's styles); else the profiles.
@@ -341,7 +391,7 @@ def harmonize_melody(
     priorities = note_priorities(tonal, target_mask)
     grid = make_slots(melody, tonal, harmonic_rhythm, priorities, per_beat=bundle.chord_per_beat)
     return harmonize_grid(melody, grid, estimate, bundle, target_mask=target_mask, weights=weights,
-                          alternatives=alternatives)
+                          alternatives=alternatives, variety=variety)
 
 
 def harmonize_grid(
@@ -353,6 +403,7 @@ def harmonize_grid(
     target_mask: int | None = None,
     weights: Weights,
     alternatives: int,
+    variety: float | None = None,
 ) -> Harmonization:
     """The steps after slotting (score, decode, voice, report) for a grid already cut from
     ``melody`` in ``estimate.key``; :func:`harmonize_melody` checks the options first."""
@@ -374,6 +425,8 @@ def harmonize_grid(
         share = np.where(total > 0, covered / np.where(total > 0, total, 1.0), 1.0)
         lattice = Lattice(lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)),
                           lattice.transition, lattice.start, lattice.end)
+    variety = bundle.variety if variety is None else check_variety(variety)
+    lattice = with_variety(lattice, variety, np.array([slot.phrase_end for slot in grid.slots]))
     paths = k_best(lattice, alternatives)
     marginals, log_z = posteriors(lattice, bundle.temperature)
     best = paths[0].chords
@@ -458,5 +511,6 @@ def harmonize_grid(
         mask_coverage=coverage,
         melody_source=melody.source,
         slots=grid.slots,
+        variety=variety,
     )
 

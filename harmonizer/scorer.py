@@ -84,6 +84,9 @@ class ModelBundle:
     #: written before they were chosen no longer load: retrain); the notebook's 0.5 / 0.3 / 0.2
     #: here serve only bundles built in code, as training builds its candidates.
     weights: tuple[float, float, float] = (0.5, 0.3, 0.2)
+    #: How much the decoder favours a piece's less used chords (``decoding.variety`` in the
+    #: card, 0 = none; see :mod:`harmonizer.engine`), chosen on validation songs with the weights.
+    variety: float = 0.0
     #: What the model returns per row (the card's ``output``): ``"probability"``, that this
     #: candidate is the chord a musician would write (a binary classifier), or ``"score"``, a
     #: real number whose softmax over the slot's candidates is that distribution (a model
@@ -234,6 +237,9 @@ def _load(style: str, directory: str) -> ModelBundle:
             or not 0.0 <= correction <= 1.0:
         raise ModelError(f"{card_path}: decoding.prior_correction {correction!r} is not a number in 0..1")
     weights = _decoding_weights(decoding, card_path)
+    variety = decoding.get("variety", 0.0)
+    if isinstance(variety, bool) or not isinstance(variety, (int, float)) or not 0.0 <= variety <= 1.0:
+        raise ModelError(f"{card_path}: decoding.variety {variety!r} is not a number in 0..1")
     key_model = _load_key_model(folder, style)
     output = card.get("output", "probability")
     if output not in OUTPUTS:
@@ -256,6 +262,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         temperature=float(temperature),
         prior_correction=float(correction),
         weights=weights,
+        variety=float(variety),
         output=output,
         key_model=None if key_model is None else key_model[0],
         key_model_sha256=None if key_model is None else key_model[1],

@@ -194,6 +194,44 @@ def test_dividing_out_the_chord_prior_widens_the_chords_used():
     assert len(used[0.8]) > len(used[0.0])
 
 
+def test_variety_widens_the_chords_of_a_piece_and_leaves_its_cadences_alone():
+    # The variety bonus (the card's decoding.variety, or the caller's) favours the chords the
+    # piece would use least; a phrase's last two slots keep their scores, the rest gain most
+    # where the lattice expects a chord least.
+    import dataclasses
+    from pathlib import Path
+
+    from harmonizer.decoder import Lattice, posteriors
+    from harmonizer.engine import harmonize_melody, with_variety
+    from harmonizer.midi_in import read_midi
+    from harmonizer.scorer import load_model
+
+    melody, _ = read_midi(Path(__file__).parent.parent / "examples" / "ode_to_joy.mid").melody()
+    bundle = dataclasses.replace(load_model("classical"), variety=0.0)
+    used = {}
+    for variety in (0.0, 0.3):
+        result = harmonize_melody(melody, key="D", model=bundle, variety=variety)
+        assert result.variety == variety and result.to_dict()["variety"] == variety
+        used[variety] = {c.symbol for c in result.chords}
+    assert len(used[0.3]) > len(used[0.0])
+    # a model whose card asks for variety decodes as a caller who asks for it
+    implied = harmonize_melody(melody, key="D", model=dataclasses.replace(bundle, variety=0.3))
+    assert {c.symbol for c in implied.chords} == used[0.3]
+
+    rng = np.random.default_rng(7)
+    lattice = Lattice(rng.normal(size=(6, 4)), rng.normal(size=(4, 4)), np.zeros(4), np.zeros(4))
+    ends = np.array([False, False, True, False, False, True])
+    bonus = with_variety(lattice, 0.2, ends).emission - lattice.emission
+    assert np.all(bonus[[1, 2, 4, 5]] == 0)  # the phrase ends and the slots before them
+    expected = posteriors(lattice)[0].mean(axis=0)
+    assert np.all(bonus[[0, 3]] > 0)
+    assert np.argmax(bonus[0]) == np.argmin(expected) and np.argmin(bonus[0]) == np.argmax(expected)
+    assert with_variety(lattice, 0.0, ends) is lattice
+    for bad in (-0.1, 1.5, True, "0.2", float("nan")):
+        with pytest.raises(OptionError, match="variety"):
+            harmonize_melody(melody, key="D", model=bundle, variety=bad)
+
+
 def test_a_style_decodes_with_its_own_weights_unless_told_otherwise():
     # The card's decoding.weights (chosen on validation songs) are the default; any given weights
     # win over them.

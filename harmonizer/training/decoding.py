@@ -1,22 +1,27 @@
-"""How a style decodes: its factor weights and prior correction, chosen on validation songs.
+"""How a style decodes: its factor weights, prior correction and variety, chosen on validation songs.
 
 The decoder adds, per slot, ``w_h * log fit + w_v * log efficiency + w_c * log P(chord | previous)``
-after dividing ``P(chord) ** beta`` out of the fit (see :mod:`harmonizer.engine`).  The scorer
-is trained once; these four numbers only say how much to trust each factor, so they are chosen
-afterwards, like the language-model weight of a speech recogniser: every combination of
-:data:`PRIOR_CORRECTIONS` and :data:`DECODING_WEIGHTS` decodes the validation songs (key given)
-and :func:`choose_decoding` applies the rule below.  The scorer's output for the validation
-songs is computed once and only the Viterbi path is redone per trial, so the whole grid costs
-about as much as scoring the songs a few times.
+after dividing ``P(chord) ** beta`` out of the fit, and a song-level bonus for the chords the
+piece uses least, weighted by ``variety`` (see :mod:`harmonizer.engine`).  The scorer is trained
+once; these numbers only say how much to trust each factor, so they are chosen afterwards, like
+the language-model weight of a speech recogniser: every combination of :data:`PRIOR_CORRECTIONS`,
+:data:`DECODING_WEIGHTS` and :data:`VARIETIES` decodes the validation songs (key given) and
+:func:`choose_decoding` applies the rule below.  The scorer's output for the validation songs is
+computed once and only the Viterbi path is redone per trial, so the whole grid costs about as
+much as scoring the songs a few times.
 
-The rule measures, for every trial, two of the issue's targets besides agreement: the cadences
-(phrase-final slots on a tonic, half or deceptive cadence, as :mod:`harmonizer.evaluation` counts
-them, at least as often as in the human chords) and the variety (chord histogram entropy and
-chord coverage within :data:`VARIETY_TOLERANCE` of the human chords').  Of the trials whose exact
-agreement is within :data:`TARGETS_PRICE` of the best trial's, it takes the most accurate that
-meets both; else the most accurate that meets the cadences; else the most accurate trial.  Equal
-exact agreement goes to the better same-root agreement, then to the trial tried first (smaller
-``beta``, then the order of :data:`DECODING_WEIGHTS`).
+The rule is the issue's targets, measured on the validation songs.  First, agreement: same-root
+agreement above the bigram HMM's and at least 1.5 times the notebook algorithm's, both run on
+the same songs with the corpus key (:func:`baseline_roots`); a trial that loses either target is
+not taken.  (Where no trial keeps both, or no baselines are given, the trials within
+:data:`TARGETS_PRICE` of the best exact agreement take their place.)  Of those trials it takes
+the most accurate (exact agreement) that meets the cadences (phrase-final slots on a tonic, half
+or deceptive cadence, as :mod:`harmonizer.evaluation` counts them, at least as often as in the
+human chords) and the variety (chord histogram entropy and chord coverage within
+:data:`VARIETY_TOLERANCE` of the human chords'); else the most accurate that meets the cadences;
+else the most accurate.  Equal exact agreement goes to the better same-root agreement, then to
+the trial tried first (smaller ``beta``, then the order of :data:`DECODING_WEIGHTS`, then
+smaller variety).
 """
 
 from __future__ import annotations
@@ -29,16 +34,16 @@ from typing import Any
 import numpy as np
 
 from ..decoder import viterbi
-from ..engine import Weights, build_lattice
+from ..engine import Weights, build_lattice, with_variety
 from ..features import build_features
 from ..scorer import ModelBundle
 from ..theory import Key
 from ..vocabulary import VOCABULARY
 from .dataset import SongSlots
 
-__all__ = ["PRIOR_CORRECTIONS", "DECODING_WEIGHTS", "VARIETY_TOLERANCE", "TARGETS_PRICE",
+__all__ = ["PRIOR_CORRECTIONS", "DECODING_WEIGHTS", "VARIETIES", "VARIETY_TOLERANCE", "TARGETS_PRICE",
            "SELECTION_WEIGHTS", "decoding_trials", "choose_decoding", "path_agreement", "song_fits",
-           "add_variety"]
+           "add_variety", "baseline_roots"]
 
 #: Shares of the chord prior divided out of the scorer's output (``beta``).
 PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -51,6 +56,8 @@ DECODING_WEIGHTS = tuple(Weights(h / 10, v / 10, (10 - h - v) / 10)
 #: The weights candidate models are compared at (the original notebook's): a fixed yardstick,
 #: so that choosing the scorer and choosing its decoding stay two separate steps.
 SELECTION_WEIGHTS = Weights()
+#: The variety bonuses tried (0: none; by 0.4 the bonus outweighs the fit in most slots).
+VARIETIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 VARIETY_TOLERANCE = 0.15
 #: The most exact agreement (share of slots) the targets may cost against the best trial.
 TARGETS_PRICE = 0.03
@@ -123,23 +130,58 @@ def _root(index: int | None, key: Key) -> int | None:
 def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                     corrections: Sequence[float] = PRIOR_CORRECTIONS,
                     weights: Sequence[Weights] = DECODING_WEIGHTS,
-                    fits: Sequence[np.ndarray] | None = None) -> list[dict[str, Any]]:
-    """Decode ``songs`` (each in its own key) with every correction and weights; one record
-    per trial: ``prior_correction``, ``weights`` (harmonic, voice leading, context) and the
-    figures of :func:`path_agreement`.  ``bundle``'s own correction is ignored; ``fits`` are
-    :func:`song_fits` when the caller has them already."""
+                    fits: Sequence[np.ndarray] | None = None,
+                    varieties: Sequence[float] = VARIETIES) -> list[dict[str, Any]]:
+    """Decode ``songs`` (each in its own key) with every correction, weights and variety; one
+    record per trial: ``prior_correction``, ``weights`` (harmonic, voice leading, context),
+    ``variety`` and the figures of :func:`path_agreement`.  ``bundle``'s own correction and
+    variety are ignored; ``fits`` are :func:`song_fits` when the caller has them already."""
     fits = song_fits(songs, bundle) if fits is None else fits
+    phrase_ends = [np.array([slot.phrase_end for slot in prepared.grid.slots]) for prepared in songs]
     trials = []
     for correction in corrections:
         corrected = dataclasses.replace(bundle, prior_correction=correction)
         for factors in weights:
             scaled = factors.normalised()  # as the engine decodes
-            paths = [viterbi(build_lattice(fit, corrected, prepared.mode, scaled)).chords
-                     for fit, prepared in zip(fits, songs)]
-            trials.append({"prior_correction": correction,
-                           "weights": [factors.harmonic, factors.voice_leading, factors.contextual],
-                           **path_agreement(songs, paths)})
+            lattices = [build_lattice(fit, corrected, prepared.mode, scaled)
+                        for fit, prepared in zip(fits, songs)]
+            for variety in varieties:
+                paths = [viterbi(with_variety(lattice, variety, ends)).chords
+                         for lattice, ends in zip(lattices, phrase_ends)]
+                trials.append({"prior_correction": correction,
+                               "weights": [factors.harmonic, factors.voice_leading, factors.contextual],
+                               "variety": variety, **path_agreement(songs, paths)})
     return trials
+
+
+def baseline_roots(training: Sequence[SongSlots], songs: Sequence[SongSlots], style: str
+                   ) -> dict[str, float]:
+    """Same-root agreement of the two baselines of :mod:`harmonizer.evaluation` on ``songs``
+    (corpus key, the songs' own slots): the bigram HMM counted on ``training``, and the
+    notebook's algorithm."""
+    # imported here: harmonizer.evaluation imports the training package
+    from ..evaluation.baselines import BigramHMM, NotebookBaseline
+
+    hmm = BigramHMM().fit(training)
+    notebook = NotebookBaseline(style)
+    roots: dict[str, float] = {}
+    for name, harmonize in (("hmm", lambda p: hmm.harmonize(p.grid, p.song.key)),
+                            ("notebook", lambda p: notebook.harmonize(p.song.melody, p.grid, p.song.key))):
+        slots = same = 0
+        for prepared in songs:
+            for chord, label in zip(harmonize(prepared), prepared.labels):
+                if label is None:
+                    continue
+                slots += 1
+                truth = VOCABULARY[label].root_pitch_class(prepared.song.key)
+                same += chord is not None and chord.root == truth
+        roots[name] = round(same / max(slots, 1), 4)
+    return roots
+
+
+def _keeps_agreement(trial: dict[str, Any], baselines: dict[str, float]) -> bool:
+    """The issue's agreement targets: same root above the HMM's and >= 1.5 x the notebook's."""
+    return trial["root"] > baselines["hmm"] and trial["root"] >= round(1.5 * baselines["notebook"], 4)
 
 
 def _varied(trial: dict[str, Any]) -> bool:
@@ -151,17 +193,21 @@ def _cadenced(trial: dict[str, Any]) -> bool:
     return trial["cadence_ours"] >= trial["cadence_human"]
 
 
-def choose_decoding(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The trial the rule of this module's docstring picks."""
+def choose_decoding(trials: Sequence[dict[str, Any]],
+                    baselines: dict[str, float] | None = None) -> dict[str, Any]:
+    """The trial the rule of this module's docstring picks (``baselines``: the validation
+    songs' :func:`baseline_roots`)."""
     if not trials:
         raise ValueError("No decoding trials to choose from.")
-    best_exact = max(t["exact"] for t in trials)
-    # the trials' figures are rounded to 4 decimals: so is the bar, or a trial exactly 3 points
-    # below would miss it by a float's last bit
-    affordable = [t for t in trials if t["exact"] >= round(best_exact - TARGETS_PRICE, 4)]
-    for meets in (lambda t: _cadenced(t) and _varied(t), _cadenced):
+    affordable = [t for t in trials if _keeps_agreement(t, baselines)] if baselines else []
+    if not affordable:
+        best_exact = max(t["exact"] for t in trials)
+        # the trials' figures are rounded to 4 decimals: so is the bar, or a trial exactly 3
+        # points below would miss it by a float's last bit
+        affordable = [t for t in trials if t["exact"] >= round(best_exact - TARGETS_PRICE, 4)]
+    for meets in (lambda t: _cadenced(t) and _varied(t), _cadenced, lambda t: True):
         chosen = [t for t in affordable if meets(t)]
         if chosen:
             break
     # max() keeps the first of equals: the trial tried first
-    return max(chosen or trials, key=lambda t: (t["exact"], t["root"]))
+    return max(chosen, key=lambda t: (t["exact"], t["root"]))

@@ -13,10 +13,12 @@ steps, all with fixed seeds:
    the softmax over each slot's candidates, five of them averaged, see
    :mod:`.listwise`) and keep the
    one with the best validation chord accuracy after full decoding;
-6. choose how the decoder weighs its three factors and how much of the chord
-   prior it divides out of the model's scores (``decoding.weights`` and
-   ``decoding.prior_correction``, see :mod:`.decoding`), then calibrate the
-   posterior temperature, all on the validation songs;
+6. choose how the decoder weighs its three factors, how much of the chord
+   prior it divides out of the model's scores and how much it favours a
+   piece's less used chords (``decoding.weights``, ``decoding.prior_correction``
+   and ``decoding.variety``, by the issue's targets against the two baselines
+   run on the same songs, see :mod:`.decoding`), then calibrate the posterior
+   temperature, all on the validation songs;
 7. export to ONNX (``zipmap=False``), check onnxruntime against scikit-learn
    on the test rows, and measure the held-out test metrics per corpus;
 8. write ``<style>.onnx`` and ``<style>.json`` (the model card).
@@ -59,8 +61,10 @@ from .decoding import (
     PRIOR_CORRECTIONS,
     SELECTION_WEIGHTS,
     TARGETS_PRICE,
+    VARIETIES,
     VARIETY_TOLERANCE,
     add_variety,
+    baseline_roots,
     choose_decoding,
     decoding_trials,
     song_fits,
@@ -113,7 +117,8 @@ class _SklearnSession:
 
 def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
             prior_correction: float = 0.0, session: object | None = None,
-            weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False) -> ModelBundle:
+            weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False, variety: float = 0.0
+            ) -> ModelBundle:
     """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn);
     ``per_beat`` is what its card will say (the songs here are cut already, so it only keeps the
     bundle true to the card)."""
@@ -123,6 +128,7 @@ def _bundle(style: str, model: object, tables: ContextTables, temperature: float
         start=dict(tables.start), end=dict(tables.end), temperature=temperature,
         prior_correction=prior_correction, output=_output_of(model),
         weights=(weights.harmonic, weights.voice_leading, weights.contextual), chord_per_beat=per_beat,
+        variety=variety,
     )
 
 
@@ -252,12 +258,14 @@ def emission_accuracy(raw: np.ndarray, targets: np.ndarray, output: str = "proba
 def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
                           fits: Sequence[np.ndarray] | None = None) -> float:
     """The temperature whose posteriors give the human chords the highest likelihood (``fits``:
-    the songs' :func:`~.decoding.song_fits` when the caller has them already)."""
+    the songs' :func:`~.decoding.song_fits` when the caller has them already), decoded with
+    ``bundle``'s variety as the engine decodes."""
     from ..decoder import posteriors
-    from ..engine import build_lattice
+    from ..engine import build_lattice, with_variety
 
     fits = song_fits(songs, bundle) if fits is None else fits
-    lattices = [(build_lattice(fit, bundle, prepared.mode, weights.normalised()), prepared.labels)
+    lattices = [(with_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised()), bundle.variety,
+                              np.array([slot.phrase_end for slot in prepared.grid.slots])), prepared.labels)
                 for fit, prepared in zip(fits, songs)]
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
@@ -362,12 +370,16 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat)
     fits = song_fits(prepared["validation"], scoring)
     trials = decoding_trials(prepared["validation"], scoring, fits=fits)
-    decoding = choose_decoding(trials)
+    baselines = baseline_roots(prepared["train"], prepared["validation"], style)
+    log(f"baselines' same-root agreement on the validation songs: {baselines}")
+    decoding = choose_decoding(trials, baselines)
     prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
+    variety = decoding["variety"]
     log(f"decoding: {decoding} (of {len(trials)} trials)")
     temperature = calibrate_temperature(
         prepared["validation"],
-        _bundle(style, model, tables, 1.0, prior_correction, weights=weights, per_beat=per_beat),
+        _bundle(style, model, tables, 1.0, prior_correction, weights=weights, per_beat=per_beat,
+                variety=variety),
         weights, fits=fits)
     log(f"temperature: {temperature}")
 
@@ -381,7 +393,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights,
-                     per_beat=per_beat)
+                     per_beat=per_beat, variety=variety)
     onnx_raw = bundle.score(x_test.astype(np.float32))
     # Compared as what the decoder uses: each slot's distribution over its candidates.
     slots_test = len(y_test) // len(VOCABULARY)
@@ -448,16 +460,21 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "decoding": {
             "weights": asdict(weights),
             "prior_correction": prior_correction,
+            "variety": variety,
+            "baselines_validation_root": baselines,
             "validation": trials,
             "rule": f"trials: every prior correction in {list(PRIOR_CORRECTIONS)} with every one of "
                     f"{len(DECODING_WEIGHTS)} factor weights (harmonic, voice leading and context in "
-                    "tenths summing to 1, harmonic at least 0.4, context at least 0.1), decoding the "
-                    "validation songs. Of the trials whose exact agreement is within "
-                    f"{TARGETS_PRICE} of the best trial's, the most accurate whose phrase ends are "
-                    "tonic, half or deceptive cadences at least as often as the human chords' and whose "
-                    f"chord histogram entropy and chord coverage are within {VARIETY_TOLERANCE:.0%} of "
-                    "the human chords'; else the most accurate that meets the cadences; else the most "
-                    "accurate trial (equal exact agreement: the better same root, then the first tried)",
+                    "tenths summing to 1, harmonic at least 0.4, context at least 0.1) and every variety "
+                    f"in {list(VARIETIES)}, decoding the validation songs. Of the trials whose same-root "
+                    "agreement stays above the bigram HMM's and at least 1.5 times the notebook "
+                    "algorithm's on the same songs (baselines_validation_root; where none does, the "
+                    f"trials whose exact agreement is within {TARGETS_PRICE} of the best trial's), the "
+                    "most accurate whose phrase ends are tonic, half or deceptive cadences at least as "
+                    "often as the human chords' and whose chord histogram entropy and chord coverage are "
+                    f"within {VARIETY_TOLERANCE:.0%} of the human chords'; else the most accurate that "
+                    "meets the cadences; else the most accurate (equal exact agreement: the better same "
+                    "root, then the first tried)",
         },
         "temperature": temperature,
         "features": list(FEATURE_NAMES),

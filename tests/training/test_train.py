@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harmonizer.scorer import load_model
-from harmonizer.training.decoding import DECODING_WEIGHTS, PRIOR_CORRECTIONS, choose_decoding
+from harmonizer.training.decoding import DECODING_WEIGHTS, PRIOR_CORRECTIONS, VARIETIES, choose_decoding
 from harmonizer.training.train import train
 
 from ..conftest import SHARED_DATA
@@ -37,18 +37,23 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     result = harmonize_degrees([1, 2, 3, 4, 5, 4, 3, 2, 1], key="G", style="folk", model=bundle)
     assert result.harmonization[-1] == "I"
     assert bundle.card["features"] == on_disk["features"]
-    # The decoding (factor weights and prior correction) was chosen on validation by the
-    # documented rule from every combination tried, and is what loads.
+    # The decoding (factor weights, prior correction and variety) was chosen on validation by
+    # the documented rule from every combination tried, against the baselines run on the same
+    # songs, and is what loads.
     decoding = on_disk["decoding"]
     trials = decoding["validation"]
-    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) == 7 * 21
-    assert {(t["prior_correction"], tuple(t["weights"])) for t in trials} == {
-        (c, (w.harmonic, w.voice_leading, w.contextual)) for c in PRIOR_CORRECTIONS for w in DECODING_WEIGHTS}
+    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(VARIETIES) == 7 * 21 * 7
+    assert {(t["prior_correction"], tuple(t["weights"]), t["variety"]) for t in trials} == {
+        (c, (w.harmonic, w.voice_leading, w.contextual), v)
+        for c in PRIOR_CORRECTIONS for w in DECODING_WEIGHTS for v in VARIETIES}
     for trial in trials:
         assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= trial["root"] <= 1
-    chosen = choose_decoding(trials)
+    baselines = decoding["baselines_validation_root"]
+    assert set(baselines) == {"hmm", "notebook"} and 0 < baselines["notebook"] < 1 and 0 < baselines["hmm"] < 1
+    chosen = choose_decoding(trials, baselines)
     assert bundle.prior_correction == decoding["prior_correction"] == chosen["prior_correction"]
     assert list(bundle.weights) == list(decoding["weights"].values()) == chosen["weights"]
+    assert bundle.variety == decoding["variety"] == chosen["variety"]
     # The trials' quick decoding (Viterbi over scores computed once) is the engine's: the full
     # engine on the validation songs, at the chosen decoding, agrees with the human chords as
     # the trial said.
@@ -100,6 +105,26 @@ def _trial(exact, che, cc, che_human=1.0, cc_human=5.0, correction=0.0, cadences
 ])
 def test_the_decoding_rule(table, expected):
     assert choose_decoding(table)["prior_correction"] == expected
+
+
+@pytest.mark.parametrize("baselines, expected", [
+    # the agreement targets allow the varied trial, 5 points below the best: it is taken
+    ({"hmm": 0.50, "notebook": 0.30}, 0.2),
+    # the varied trial's same root is not above the HMM's: of the rest, the most accurate with
+    # the cadences
+    ({"hmm": 0.56, "notebook": 0.30}, 0.0),
+    # nor at least 1.5 x the notebook's (0.55 < 1.5 x 0.37)
+    ({"hmm": 0.50, "notebook": 0.37}, 0.0),
+    # no trial keeps the agreement targets: the 3-point price decides, as without baselines
+    ({"hmm": 0.70, "notebook": 0.30}, 0.0),
+])
+def test_the_decoding_rule_spends_agreement_only_down_to_the_baselines(baselines, expected):
+    table = [{**_trial(0.60, 0.6, 3.0, correction=0.0), "root": 0.65},
+             {**_trial(0.58, 0.7, 3.5, correction=0.1), "root": 0.63},
+             {**_trial(0.55, 1.0, 5.0, correction=0.2), "root": 0.55},
+             {**_trial(0.45, 1.0, 5.0, correction=0.3), "root": 0.48}]
+    assert choose_decoding(table, baselines)["prior_correction"] == expected
+    assert choose_decoding(table)["prior_correction"] == 0.0
 
 
 def test_the_decoding_trials_count_as_the_evaluation_does():
