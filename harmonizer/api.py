@@ -14,6 +14,7 @@ from .engine import (
     Progression,
     Weights,
     check_alternatives,
+    check_variety,
     harmonize_grid,
     harmonize_melody,
     style_weights,
@@ -79,6 +80,7 @@ def harmonize_file(
     target_degrees: Sequence[int | str] | None = None,
     melody_track: int | None = None,
     weights: Weights | None = None,
+    variety: float | None = None,
     alternatives: int = 3,
     program: int = 0,
     accompaniment: bool = False,
@@ -94,7 +96,8 @@ def harmonize_file(
     ``melody_track`` is a MIDI track number or a MusicXML part index;
     ``accompaniment`` adds a piano part to MusicXML output; ``preview`` (.png or
     .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
-    renders the harmonized MIDI with FluidSynth.  Raises the errors of
+    renders the harmonized MIDI with FluidSynth; ``variety`` (0..1, None: the
+    style's own) asks for more different chords.  Raises the errors of
     :mod:`harmonizer.errors`, each naming the file.
     """
     from .musicxml_in import read_song
@@ -117,7 +120,7 @@ def harmonize_file(
     harmonization = harmonize_melody(
         melody, key=key, key_signature=song.key_signature, style=style,
         harmonic_rhythm=harmonic_rhythm, target_mask=mask, weights=weights,
-        alternatives=alternatives,
+        alternatives=alternatives, variety=variety,
     )
     velocities = [n.velocity for n in melody.notes]
     melody_velocity = sum(velocities) / len(velocities)
@@ -189,14 +192,16 @@ def harmonize_degrees(
     weights: Weights | None = None,
     alternatives: int = 3,
     model: ModelBundle | None = None,
+    variety: float | None = None,
 ) -> DegreeHarmonization:
     """Harmonize a pattern of scale degrees, one chord per degree.
 
     Degrees are ``1``..``7`` or strings like ``"b3"``, ``"#4"``.  ``key`` names
     the tonic (``"D"``, ``"Bb"``); ``is_minor`` picks the mode unless ``key``
     names one (``"D minor"``).  Each degree is one bar of 4/4 and the last
-    ends the phrase.  Raises :class:`OptionError` for an empty pattern, a
-    degree outside 1..7, a bad key or mask.
+    ends the phrase; ``variety`` is :func:`~harmonizer.engine.harmonize_melody`'s.
+    Raises :class:`OptionError` for an empty pattern, a degree outside 1..7,
+    a bad key, mask or variety.
     """
     degrees = [parse_degree(value) for value in pattern]
     if not degrees:
@@ -217,12 +222,15 @@ def harmonize_degrees(
         previous = pitch
     melody = Melody(tuple(notes), Meter((TimeSignature(0.0, 4, 4),)), source="degree pattern")
     check_alternatives(alternatives)
+    if variety is not None:
+        check_variety(variety)
     # Each degree is already one slot: skip the general slotting of harmonize_melody, which gives
     # the same grid for this melody (tests/test_engine.py checks both give the same answer).
     bundle = model or load_model(style)
     result = harmonize_grid(
         melody, whole_bar_slots([n.pitch for n in notes], tonal), user_key(tonal), bundle,
         target_mask=target_mask, weights=weights or style_weights(bundle), alternatives=alternatives,
+        variety=variety,
     )
     if target_mask is None:
         coverage, priorities = 1.0, tuple(1.0 for _ in degrees)

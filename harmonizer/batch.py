@@ -39,6 +39,7 @@ class BatchOptions:
     harmonic_rhythm: str = "auto"
     target_degrees: tuple[str, ...] | None = None
     weights: tuple[float, float, float] | None = None  # None: the style's own (its model card's)
+    variety: float | None = None  # None: the style's own (its model card's)
     program: int = 0
     force: bool = False
 
@@ -152,7 +153,7 @@ def harmonize_one(job: tuple[str, str], options: BatchOptions) -> FileOutcome:
             source, target, force=True, style=options.style, key=options.key,
             harmonic_rhythm=options.harmonic_rhythm, target_degrees=options.target_degrees,
             weights=Weights(*options.weights) if options.weights else None, alternatives=1,
-            program=options.program,
+            program=options.program, variety=options.variety,
         )
     except (HarmonizerError, OSError) as error:
         message = str(error)

@@ -59,6 +59,11 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-degrees", metavar="D,D,...",
                         help="scale degrees 1-7 to favour, e.g. 1,4,5: notes on them weigh 1.0, "
                              "others 0.5")
+    parser.add_argument("--variety", metavar="V",
+                        help="0..1: how strongly to favour chords the piece would otherwise use "
+                             "little; 0 gives the likeliest progression, 0.3 about as many "
+                             "different chords as human harmonizations (default: the style's own, "
+                             "chosen on validation songs and kept in its model card)")
     parser.add_argument("--weights", metavar="H,V,C",
                         help="weights of harmonic fit, voice leading and context (default: the "
                              "style's own, chosen on validation songs and kept in its model card; "
@@ -143,6 +148,19 @@ def _target_degrees(text: str | None) -> list[str] | None:
     return degrees
 
 
+def _variety(text: str | None) -> float | None:
+    """``--variety``, or None for the style's own."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise OptionError(f"--variety takes a number in 0..1, like 0.2. Got {text!r}.")
+    return value
+
+
 def _weights(text: str | None) -> Weights | None:
     """``--weights``, or None for the style's own."""
     from .engine import Weights  # noqa: PLC0415 - keep the engine's imports out of --help
@@ -166,7 +184,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         style=args.style, key=args.key, harmonic_rhythm=args.harmonic_rhythm,
         target_degrees=tuple(degrees) if degrees else None,
         weights=None if weights is None else (weights.harmonic, weights.voice_leading, weights.contextual),
-        program=args.program, force=args.force,
+        variety=_variety(args.variety), program=args.program, force=args.force,
     )
     summary = run_batch(args.input, args.output, options=options, jobs=max(args.jobs, 1),
                         log_path=args.log, progress=not args.no_progress,
@@ -183,7 +201,7 @@ def _run_json_contract(args: argparse.Namespace) -> int:
     result = harmonize_json_file(
         args.melody_json, args.chords_json, style=args.style, key=args.key,
         harmonic_rhythm=args.harmonic_rhythm, target_degrees=_target_degrees(args.target_degrees),
-        weights=_weights(args.weights),
+        weights=_weights(args.weights), variety=_variety(args.variety),
     )
     if args.json:
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
@@ -206,7 +224,7 @@ def _run(args: argparse.Namespace) -> int:
     result = harmonize_file(
         args.input, args.output, force=args.force, write=not args.no_write, style=args.style,
         key=args.key, harmonic_rhythm=args.harmonic_rhythm, target_degrees=target_degrees,
-        melody_track=args.melody_track, weights=_weights(args.weights),
+        melody_track=args.melody_track, weights=_weights(args.weights), variety=_variety(args.variety),
         alternatives=args.alternatives, program=args.program, accompaniment=args.accompaniment,
         preview=args.preview, audio=args.audio,
     )

@@ -71,6 +71,7 @@ __all__ = [
     "note_priorities",
     "style_weights",
     "with_variety",
+    "check_variety",
 ]
 
 VOCABULARY_TONES = VOCABULARY_ARRAYS.tones  # (chords, 12) chord-tone indicator above the tonic

@@ -276,6 +276,7 @@ def harmonize_json(
     target_degrees: Sequence[int | str] | None = None,
     weights: Weights | None = None,
     source: str = "JSON melody",
+    variety: float | None = None,
 ) -> dict[str, Any]:
     """Harmonize a decoded input object and return the output object; no files involved.
 
@@ -285,7 +286,8 @@ def harmonize_json(
     melody, key_signature = melody_from_json(data, source)
     mask = create_scale_degree_mask(target_degrees) if target_degrees else None
     harmonization = harmonize_melody(melody, key=key, key_signature=key_signature, style=style,
-                                     harmonic_rhythm=harmonic_rhythm, target_mask=mask, weights=weights)
+                                     harmonic_rhythm=harmonic_rhythm, target_mask=mask, weights=weights,
+                                     variety=variety)
     return chords_to_json(harmonization, data["ticks_per_quarter"])
 
 
@@ -323,6 +325,7 @@ def harmonize_json_file(
     harmonic_rhythm: str = "auto",
     target_degrees: Sequence[int | str] | None = None,
     weights: Weights | None = None,
+    variety: float | None = None,
 ) -> dict[str, Any]:
     """Read the input JSON at ``in_path``, harmonize it, write the output JSON to ``out_path``.
 
@@ -343,7 +346,8 @@ def harmonize_json_file(
     data = read_json(source)
     try:
         result = harmonize_json(data, style=style, key=key, harmonic_rhythm=harmonic_rhythm,
-                                target_degrees=target_degrees, weights=weights, source=str(source))
+                                target_degrees=target_degrees, weights=weights, source=str(source),
+                                variety=variety)
     except InputError as error:
         if str(source) in str(error):
             raise

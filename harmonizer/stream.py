@@ -97,6 +97,7 @@ def harmonize_stream(
     weights: Weights | Sequence[float] | str | None = None,
     alternatives: int = 3,
     program: int = DEFAULT_PROGRAM,
+    variety: float | None = None,
 ) -> StreamHarmonization:
     """Harmonize a music21 Score, Part or Stream; the input is left untouched.
 
@@ -111,7 +112,7 @@ def harmonize_stream(
     options are those of :func:`harmonizer.engine.harmonize_melody`;
     ``target_degrees`` like ``[1, 4, 5]`` or ``["1", "b3"]``; ``weights`` a
     :class:`~harmonizer.engine.Weights`, three numbers or ``"0.5,0.3,0.2"`` (default: the
-    style's own, from its model card).
+    style's own, from its model card); ``variety`` 0..1 (default: the style's own).
 
     Raises :class:`OptionError` for a bad option or a non-stream input,
     :class:`NoMelodyError` when there are no pitched notes, and the engine's
@@ -128,7 +129,7 @@ def harmonize_stream(
     def harmonize(melody: Melody, key_signature: Key | None) -> Harmonization:
         return harmonize_melody(melody, key=key, key_signature=key_signature, style=style,
                                 harmonic_rhythm=harmonic_rhythm, target_mask=mask,
-                                weights=chosen_weights, alternatives=alternatives)
+                                weights=chosen_weights, alternatives=alternatives, variety=variety)
 
     if isinstance(stream, m21stream.Score):
         song = song_from_score(stream, "<music21 score>")

@@ -108,6 +108,8 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(content, code, words, tmp_p
         (["--key", "H major"], "key"),
         (["--target-degrees", "1,9"], "degree"),
         (["--weights", "1,2"], "weights"),
+        (["--variety", "2"], "0..1"),
+        (["--variety", "nan"], "0..1"),
         (["--style", "rokc"], "style"),
         (["--alternatives", "0"], "alternatives"),
         (["--melody-track", "7"], "--melody-track 7"),
@@ -139,6 +141,20 @@ def test_weights_default_to_the_styles_own_and_can_be_given(tmp_path, capsys):
     assert main([str(source), "--json", "--no-write", "--weights", "0.5,0.3,0.2"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["weights"] == {"harmonic": 0.5, "voice_leading": 0.3, "contextual": 0.2}
+
+
+def test_variety_defaults_to_the_styles_own_and_can_be_given(tmp_path, capsys):
+    from harmonizer.scorer import load_model
+
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    symbols = {}
+    for options in ([], ["--variety", "0"], ["--variety", "0.3"]):
+        assert main([str(source), "--json", "--no-write", "--style", "classical", *options]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["variety"] == (float(options[1]) if options else
+                                   load_model("classical").card["decoding"].get("variety", 0.0))
+        symbols[tuple(options)] = {c["symbol"] for c in data["chords"]}
+    assert len(symbols[("--variety", "0.3")]) > len(symbols[("--variety", "0")])
 
 
 def test_target_degrees_report_coverage(tmp_path, capsys):

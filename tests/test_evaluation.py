@@ -62,13 +62,13 @@ def test_the_report_holds_the_tables_and_the_plot(evaluated):
                     "| nottingham | human (as written) |", "![chord distributions](report-chords.png)"):
         assert heading in text
     assert "nats" in text  # the log base is stated
-    # and how the engine decoded: the folk card's weights and prior correction
+    # and how the engine decoded: the folk card's weights, prior correction and variety
     from harmonizer.scorer import load_model
 
     folk = load_model("folk")
     harmonic, voice_leading, contextual = folk.weights
     assert (f"factor weights {harmonic:g} / {voice_leading:g} / {contextual:g} (harmonic, voice leading, "
-            f"context) and prior correction {folk.prior_correction:g}") in text
+            f"context), prior correction {folk.prior_correction:g} and variety {folk.variety:g}") in text
     # and how it found the keys: the key model's card checksum (as models/key_model.json states
     # it) and folk's own minor bias
     import json

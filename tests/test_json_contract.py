@@ -91,6 +91,11 @@ def test_harmonize_json_matches_the_engine_on_the_same_melody():
     assert result["key"] == direct.key.key.name == "D major"
     assert [c["symbol"] for c in result["chords"]] == direct.symbols
     assert [c["numeral"] for c in result["chords"]] == direct.numerals
+    # the options reach the engine: variety too
+    varied = harmonize_json(data, style="classical", harmonic_rhythm="beat", variety=0.3)
+    direct = harmonize_melody(melody, key_signature=key_signature, style="classical", harmonic_rhythm="beat",
+                              variety=0.3)
+    assert [c["symbol"] for c in varied["chords"]] == direct.symbols
 
 
 def test_output_chords_have_the_contract_fields_and_tile_the_piece():

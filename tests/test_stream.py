@@ -149,6 +149,7 @@ def test_options_reach_the_engine():
     assert harmonization.weights == Weights(0.6, 0.2, 0.2)
     assert len(harmonization.alternatives) == 5
     assert harmonize_stream(twinkle_part(), weights=(1, 0, 0)).harmonization.weights.harmonic == 1.0
+    assert harmonize_stream(twinkle_part(), variety=0.25).harmonization.variety == 0.25
 
 
 def test_to_dict_is_json():
@@ -170,6 +171,8 @@ def test_bad_inputs_are_refused_clearly():
         harmonize_stream(stream.Part([note.Rest(quarterLength=4.0)]))
     with pytest.raises(OptionError, match="weights"):
         harmonize_stream(twinkle_part(), weights=(1, 2))
+    with pytest.raises(OptionError, match="variety"):
+        harmonize_stream(twinkle_part(), variety=-1)
     with pytest.raises(OptionError):
         harmonize_stream(twinkle_part(), style="rokc")
 

@@ -308,6 +308,7 @@ def evaluate_corpus(
                                          # (harmonic, voice leading, context) and prior correction.
                                          "weights": list(bundle.weights),
                                          "prior_correction": bundle.prior_correction,
+                                         "variety": bundle.variety,
                                          # The key model the style finds keys with (None: the
                                          # profiles): its card's checksum and the style's bias.
                                          "key_model": None if bundle.key_model_sha256 is None

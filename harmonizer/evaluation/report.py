@@ -51,8 +51,8 @@ def markdown_tables(results: dict[str, Any]) -> str:
     if "weights" in model:
         harmonic, voice_leading, contextual = model["weights"]
         decoding = (f"; decoded with the card's factor weights {harmonic:g} / {voice_leading:g} / "
-                    f"{contextual:g} (harmonic, voice leading, context) and prior correction "
-                    f"{model['prior_correction']:g}")
+                    f"{contextual:g} (harmonic, voice leading, context), prior correction "
+                    f"{model['prior_correction']:g} and variety {model.get('variety', 0.0):g}")
     lines += [f"Model `{model['path']}` ({model['chosen']}, sha256 {model['sha256']}…){decoding}; keys "
               f"found with {keys}; split seed {results['seed']}; baselines given the {given} key; "
               f"{results.get('seconds', 0):g} s.", ""]

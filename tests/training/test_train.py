@@ -49,7 +49,8 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     for trial in trials:
         assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= trial["root"] <= 1
     baselines = decoding["baselines_validation_root"]
-    assert set(baselines) == {"hmm", "notebook"} and 0 < baselines["notebook"] < 1 and 0 < baselines["hmm"] < 1
+    assert set(baselines) == {"hmm", "notebook"}
+    assert 0 < baselines["notebook"] < 1 and 0 < baselines["hmm"] < 1
     chosen = choose_decoding(trials, baselines)
     assert bundle.prior_correction == decoding["prior_correction"] == chosen["prior_correction"]
     assert list(bundle.weights) == list(decoding["weights"].values()) == chosen["weights"]
