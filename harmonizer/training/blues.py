@@ -30,12 +30,20 @@ The steps, all deterministic:
    plain tune becomes a dominant seventh, the form's tonic seventh looking as common to the
    scorer as the tonic triad; the card's ``blend.trials``).  Roots, not exact chords, because
    turning I into I7 is what the blues model is for.  ``--blend W`` skips the choice;
-3. calibrate the posterior temperature on the tuning songs;
-4. write ``blues.onnx`` (the base's bytes) and ``blues.json``: base, prior, blend, the
+3. choose the blues' own variety (the decoder's chord-entropy bonus, see
+   :mod:`harmonizer.engine`) on the tuning songs with the blend fixed: the base's variety
+   was chosen on its own lead sheets, which use more different chords than a 12-bar form
+   (the blend itself is chosen without the bonus).  Every one of
+   :data:`~harmonizer.training.decoding.VARIETIES` decodes the tuning songs with the base's
+   factor weights and prior correction, and :func:`~harmonizer.training.decoding.choose_decoding`
+   takes, of those within 3 points of the best exact agreement, the most accurate meeting the
+   cadences and variety targets, else the cadences, else the most accurate;
+4. calibrate the posterior temperature on the tuning songs;
+5. write ``blues.onnx`` (the base's bytes) and ``blues.json``: base, prior, blend, the
    trials, and the held-out comparison with the base model per corpus (validation and test
    songs: agreement with the corpus key and with the key found, and how much of the
    harmonization is dominant sevenths and the forms' chords);
-5. with corpora, run :func:`harmonizer.evaluation.evaluate.evaluate_corpus` for the blues
+6. with corpora, run :func:`harmonizer.evaluation.evaluate.evaluate_corpus` for the blues
    and the base model on the corpora's test songs and record both in the card.
 """
 
@@ -72,6 +80,7 @@ from .blues_prior import (
 )
 from .corpora import LoadStats, corpus_pairs, load_corpus
 from .dataset import ContextTables, SongSlots, prepare_song, split_of
+from .decoding import VARIETIES, choose_decoding, decoding_trials
 from .train import SELECTION_TOLERANCE, _versions, calibrate_temperature, evaluate
 
 __all__ = ["BLEND_WEIGHTS", "GUARD_TOLERANCE", "blues_bundle", "blues_usage", "build_blues",
@@ -86,13 +95,14 @@ MODES: tuple[Mode, Mode] = ("major", "minor")
 _AGREEMENT = ("slots", "exact", "root", "root_and_triad")
 
 
-def blues_bundle(base: ModelBundle, tables: ContextTables, temperature: float | None = None
-                 ) -> ModelBundle:
-    """The base model with ``tables`` as its chord statistics (same scorer session)."""
+def blues_bundle(base: ModelBundle, tables: ContextTables, temperature: float | None = None,
+                 variety: float = 0.0) -> ModelBundle:
+    """The base model with ``tables`` as its chord statistics (same scorer session), decoding
+    with ``variety`` (not the base's: see the module docstring)."""
     return dataclasses.replace(
         base, style=STYLE, log_prior=dict(tables.unigram), transition=dict(tables.transition),
         start=dict(tables.start), end=dict(tables.end),
-        temperature=base.temperature if temperature is None else temperature,
+        temperature=base.temperature if temperature is None else temperature, variety=variety,
     )
 
 
@@ -279,10 +289,17 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     else:
         rule = "given (--blend)"
     tables = blend_tables(base_tables, prior, fixed)
+    variety, variety_trials = 0.0, []
+    if tuning_songs:
+        variety_trials = decoding_trials(tuning_songs, blues_bundle(base, tables), [base.prior_correction],
+                                         [weights], varieties=VARIETIES)
+        variety = choose_decoding(variety_trials)["variety"]
+        log(f"variety: {variety}")
     temperature = base.temperature
     if tuning_songs:
-        temperature = calibrate_temperature(tuning_songs, blues_bundle(base, tables), weights)
-    bundle = blues_bundle(base, tables, temperature)
+        temperature = calibrate_temperature(tuning_songs, blues_bundle(base, tables, variety=variety),
+                                            weights)
+    bundle = blues_bundle(base, tables, temperature, variety)
 
     held_out_metrics: dict[str, dict] = {}
     for name, songs in held_out.items():
@@ -298,6 +315,13 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
 
     onnx_bytes = base.path.read_bytes()
     card = _card(base, base_path, prior, tables, temperature, onnx_bytes, command)
+    card["decoding"].update({
+        "variety": variety, "variety_trials": variety_trials,
+        "variety_rule": "the blues' own, chosen on the tuning songs with the blend fixed (the base's "
+                        "weights and prior correction; every variety in "
+                        f"{list(VARIETIES)}): of those within 3 points of the best exact agreement, "
+                        "the most accurate meeting the cadences and variety targets, else the "
+                        "cadences, else the most accurate"})
     card["blend"] = {
         "weight": fixed,
         "formula": "(1 - weight) * base + weight * form, as probabilities, per mode, for the chord "
@@ -371,8 +395,9 @@ def _card(base: ModelBundle, base_path: Path, prior: ContextTables, tables: Cont
     # The factor weights and prior correction stay the base's; its trials (decoding.validation)
     # were run on the base's validation songs with the base's tables, not on these.
     card["decoding"] = {**base_card.get("decoding", {}),
-                        "note": f"the {base.style} model's decoding, chosen on its validation songs "
-                                "with its own tables (decoding.validation); kept unchanged"}
+                        "note": f"the {base.style} model's factor weights and prior correction, chosen "
+                                "on its validation songs with its own tables (decoding.validation); "
+                                "the variety is the blues' own (variety_trials)"}
     return card
 
 
