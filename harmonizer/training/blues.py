@@ -30,14 +30,16 @@ The steps, all deterministic:
    plain tune becomes a dominant seventh, the form's tonic seventh looking as common to the
    scorer as the tonic triad; the card's ``blend.trials``).  Roots, not exact chords, because
    turning I into I7 is what the blues model is for.  ``--blend W`` skips the choice;
-3. choose the blues' own variety (the decoder's chord-entropy bonus, see
-   :mod:`harmonizer.engine`) on the tuning songs with the blend fixed: the base's variety
-   was chosen on its own lead sheets, which use more different chords than a 12-bar form
-   (the blend itself is chosen without the bonus).  Every one of
-   :data:`~harmonizer.training.decoding.VARIETIES` decodes the tuning songs with the base's
-   factor weights and prior correction, and :func:`~harmonizer.training.decoding.choose_decoding`
-   takes, of those within 3 points of the best exact agreement, the most accurate meeting the
-   cadences and variety targets, else the cadences, else the most accurate;
+3. choose the blues' own decoding (factor weights, prior correction and variety, see
+   :mod:`harmonizer.training.decoding`) on the tuning songs with the blend fixed: the base's
+   was chosen on its own lead sheets, where the learned transitions matter less and chords
+   vary more than in a 12-bar form (the blend itself is chosen with the base's weights and
+   prior correction, without the variety bonus).  Every trial of
+   :func:`~harmonizer.training.decoding.decoding_trials` decodes the tuning songs, and
+   :func:`~harmonizer.training.decoding.choose_decoding` takes, of those within 3 points of
+   the best exact agreement, the most accurate meeting the cadences and variety targets, else
+   the cadences, else the most accurate (the baselines' floor is not used: the tuning songs
+   are the HMM's training songs);
 4. calibrate the posterior temperature on the tuning songs;
 5. write ``blues.onnx`` (the base's bytes) and ``blues.json``: base, prior, blend, the
    trials, and the held-out comparison with the base model per corpus (validation and test
@@ -80,7 +82,14 @@ from .blues_prior import (
 )
 from .corpora import LoadStats, corpus_pairs, load_corpus
 from .dataset import ContextTables, SongSlots, prepare_song, split_of
-from .decoding import VARIETIES, choose_decoding, decoding_trials
+from .decoding import (
+    DECODING_WEIGHTS,
+    PRIOR_CORRECTIONS,
+    TARGETS_PRICE,
+    VARIETIES,
+    choose_decoding,
+    decoding_trials,
+)
 from .train import SELECTION_TOLERANCE, _versions, calibrate_temperature, evaluate
 
 __all__ = ["BLEND_WEIGHTS", "GUARD_TOLERANCE", "blues_bundle", "blues_usage", "build_blues",
@@ -96,13 +105,18 @@ _AGREEMENT = ("slots", "exact", "root", "root_and_triad")
 
 
 def blues_bundle(base: ModelBundle, tables: ContextTables, temperature: float | None = None,
-                 variety: float = 0.0) -> ModelBundle:
+                 decoding: Mapping[str, Any] | None = None) -> ModelBundle:
     """The base model with ``tables`` as its chord statistics (same scorer session), decoding
-    with ``variety`` (not the base's: see the module docstring)."""
+    as ``decoding`` says (``weights``, ``prior_correction``, ``variety``; default: the base's
+    weights and prior correction, no variety bonus)."""
+    chosen = {"weights": base.weights, "prior_correction": base.prior_correction, "variety": 0.0,
+              **(decoding or {})}
     return dataclasses.replace(
         base, style=STYLE, log_prior=dict(tables.unigram), transition=dict(tables.transition),
         start=dict(tables.start), end=dict(tables.end),
-        temperature=base.temperature if temperature is None else temperature, variety=variety,
+        temperature=base.temperature if temperature is None else temperature,
+        weights=tuple(chosen["weights"]), prior_correction=chosen["prior_correction"],
+        variety=chosen["variety"],
     )
 
 
@@ -264,7 +278,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     base = load_model(base_style, base_path.parent)
     base_tables = tables_from_card(base.card["context"])
     prior = form_tables()
-    weights = style_weights(base)  # the base's decoding, as the blues model keeps it
+    weights = style_weights(base)  # the blend is chosen with the base's weights (see the docstring)
     seed = int(base.card.get("seed", 0))
     recorded = base.card.get("data", {}).get("corpora", {})
     tuning: dict[str, list[SongSlots]] = {}
@@ -289,39 +303,46 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     else:
         rule = "given (--blend)"
     tables = blend_tables(base_tables, prior, fixed)
-    variety, variety_trials = 0.0, []
+    decoding: dict[str, Any] = {}
+    decoding_table: list[dict[str, Any]] = []
     if tuning_songs:
-        variety_trials = decoding_trials(tuning_songs, blues_bundle(base, tables), [base.prior_correction],
-                                         [weights], varieties=VARIETIES)
-        variety = choose_decoding(variety_trials)["variety"]
-        log(f"variety: {variety}")
+        decoding_table = decoding_trials(tuning_songs, blues_bundle(base, tables))
+        chosen = choose_decoding(decoding_table)
+        decoding = {"weights": tuple(chosen["weights"]), "prior_correction": chosen["prior_correction"],
+                    "variety": chosen["variety"]}
+        log(f"decoding: {chosen} (of {len(decoding_table)} trials)")
     temperature = base.temperature
     if tuning_songs:
-        temperature = calibrate_temperature(tuning_songs, blues_bundle(base, tables, variety=variety),
-                                            weights)
-    bundle = blues_bundle(base, tables, temperature, variety)
+        temperature = calibrate_temperature(tuning_songs, blues_bundle(base, tables, decoding=decoding),
+                                            style_weights(blues_bundle(base, tables, decoding=decoding)))
+    bundle = blues_bundle(base, tables, temperature, decoding)
 
     held_out_metrics: dict[str, dict] = {}
     for name, songs in held_out.items():
         if songs:
             held_out_metrics[name] = {
                 "songs": len(songs),
-                **{label: {"given_key": evaluate(songs, model, weights),
-                           "estimated_key": evaluate(songs, model, weights, estimated_key=True),
-                           "chords": blues_usage(songs, model, weights)}
+                **{label: {"given_key": evaluate(songs, model, style_weights(model)),
+                           "estimated_key": evaluate(songs, model, style_weights(model), estimated_key=True),
+                           "chords": blues_usage(songs, model, style_weights(model))}
                    for label, model in ((STYLE, bundle), ("base", base))},
             }
             log(f"held out {name}: {held_out_metrics[name]}")
 
     onnx_bytes = base.path.read_bytes()
     card = _card(base, base_path, prior, tables, temperature, onnx_bytes, command)
-    card["decoding"].update({
-        "variety": variety, "variety_trials": variety_trials,
-        "variety_rule": "the blues' own, chosen on the tuning songs with the blend fixed (the base's "
-                        "weights and prior correction; every variety in "
-                        f"{list(VARIETIES)}): of those within 3 points of the best exact agreement, "
-                        "the most accurate meeting the cadences and variety targets, else the "
-                        "cadences, else the most accurate"})
+    if decoding:
+        card["decoding"] = {
+            "weights": dict(zip(("harmonic", "voice_leading", "contextual"), decoding["weights"])),
+            "prior_correction": decoding["prior_correction"], "variety": decoding["variety"],
+            "validation": decoding_table,
+            "rule": f"the blues' own, chosen on the tuning songs with the blend fixed: every prior "
+                    f"correction in {list(PRIOR_CORRECTIONS)}, each of {len(DECODING_WEIGHTS)} factor "
+                    f"weights and every variety in {list(VARIETIES)}; of the trials within "
+                    f"{TARGETS_PRICE} of the best exact agreement, the most accurate meeting the "
+                    "cadences and variety targets, else the cadences, else the most accurate",
+            "base": {k: base.card["decoding"][k] for k in ("weights", "prior_correction", "variety")
+                     if k in base.card["decoding"]}}
     card["blend"] = {
         "weight": fixed,
         "formula": "(1 - weight) * base + weight * form, as probabilities, per mode, for the chord "
@@ -395,9 +416,9 @@ def _card(base: ModelBundle, base_path: Path, prior: ContextTables, tables: Cont
     # The factor weights and prior correction stay the base's; its trials (decoding.validation)
     # were run on the base's validation songs with the base's tables, not on these.
     card["decoding"] = {**base_card.get("decoding", {}),
-                        "note": f"the {base.style} model's factor weights and prior correction, chosen "
-                                "on its validation songs with its own tables (decoding.validation); "
-                                "the variety is the blues' own (variety_trials)"}
+                        "note": f"the {base.style} model's decoding, chosen on its validation songs "
+                                "with its own tables (decoding.validation), where no tuning songs "
+                                "chose the blues' own"}
     return card
 
 

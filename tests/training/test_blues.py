@@ -191,14 +191,15 @@ def test_the_shipped_blues_model_is_the_documented_blend_of_the_shipped_jazz_mod
     assert np.array_equal(blues.transition["major"], np.asarray(card["context"]["major"]["log_transition"]))
     held_out = card["metrics"]["held_out"]["wjd-blues"]
     assert held_out["blues"]["chords"]["ours_dom7"] > held_out["base"]["chords"]["ours_dom7"]
-    # the blues' own variety, chosen on its tuning songs by the decoding rule; the weights and
-    # prior correction are jazz's
-    from harmonizer.training.decoding import VARIETIES, choose_decoding
+    # the blues' own decoding, chosen on its tuning songs by the decoding rule from every trial
+    from harmonizer.training.decoding import DECODING_WEIGHTS, PRIOR_CORRECTIONS, VARIETIES, choose_decoding
 
-    trials = card["decoding"]["variety_trials"]
-    assert [t["variety"] for t in trials] == list(VARIETIES)
-    assert blues.variety == card["decoding"]["variety"] == choose_decoding(trials)["variety"]
-    assert blues.weights == jazz.weights and blues.prior_correction == jazz.prior_correction
+    trials = card["decoding"]["validation"]
+    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(VARIETIES)
+    chosen = choose_decoding(trials)
+    assert blues.variety == card["decoding"]["variety"] == chosen["variety"]
+    assert list(blues.weights) == list(card["decoding"]["weights"].values()) == chosen["weights"]
+    assert blues.prior_correction == card["decoding"]["prior_correction"] == chosen["prior_correction"]
     for key in ("evaluation", "evaluation_base"):
         systems = card["metrics"][key]["corpora"]["wjd-blues"]["systems"]
         assert {"ours", "hmm", "notebook", "human"} <= set(systems)
