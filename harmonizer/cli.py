@@ -61,9 +61,9 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
                              "others 0.5")
     parser.add_argument("--variety", metavar="V",
                         help="0..1: how strongly to favour chords the piece would otherwise use "
-                             "little; 0 gives the likeliest progression, 0.3 about as many "
-                             "different chords as human harmonizations (default: the style's own, "
-                             "chosen on validation songs and kept in its model card)")
+                             "little; 0 gives the likeliest progression, more gives more different "
+                             "chords (default: the style's own, chosen on validation songs and kept "
+                             "in its model card)")
     parser.add_argument("--weights", metavar="H,V,C",
                         help="weights of harmonic fit, voice leading and context (default: the "
                              "style's own, chosen on validation songs and kept in its model card; "

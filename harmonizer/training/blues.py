@@ -39,7 +39,10 @@ The steps, all deterministic:
    :func:`~harmonizer.training.decoding.choose_decoding` takes, of those within 3 points of
    the best exact agreement, the most accurate meeting the cadences and variety targets, else
    the cadences, else the most accurate (the baselines' floor is not used: the tuning songs
-   are the HMM's training songs);
+   are the HMM's training songs).  The guard holds here too: a trial is eligible only if the
+   guard songs' same-root agreement stays within :data:`GUARD_TOLERANCE` of the base model's
+   as shipped (unguarded, the tuning songs chose context weight 0.6 and a single chord for a
+   whole OpenEWLD blues);
 4. calibrate the posterior temperature on the tuning songs;
 5. write ``blues.onnx`` (the base's bytes) and ``blues.json``: base, prior, blend, the
    trials, and the held-out comparison with the base model per corpus (validation and test
@@ -289,6 +292,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     tuning_songs = [p for songs in tuning.values() for p in songs]
     trials: dict[str, dict] = {}
     guard_report: dict[str, Any] = {}
+    guard_songs: list[SongSlots] = []
     if fixed is None:
         if not tuning_songs:
             raise OptionError("No tuning songs (training split) in the blues corpora: give more data "
@@ -307,7 +311,17 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     decoding_table: list[dict[str, Any]] = []
     if tuning_songs:
         decoding_table = decoding_trials(tuning_songs, blues_bundle(base, tables))
-        chosen = choose_decoding(decoding_table)
+        eligible = decoding_table
+        if guard_songs:
+            # The guard again: on ordinary melodies the blues' decoding keeps same-root agreement
+            # within GUARD_TOLERANCE of the base model's as shipped (its own decoding).
+            guard_root = evaluate(guard_songs, base, style_weights(base))["root"]
+            guarded_table = decoding_trials(guard_songs, blues_bundle(base, tables))
+            for trial, guarded in zip(decoding_table, guarded_table):
+                trial["guard_root"] = guarded["root"]
+                trial["passes_guard"] = guarded["root"] >= guard_root - GUARD_TOLERANCE
+            eligible = [t for t in decoding_table if t["passes_guard"]] or decoding_table
+        chosen = choose_decoding(eligible)
         decoding = {"weights": tuple(chosen["weights"]), "prior_correction": chosen["prior_correction"],
                     "variety": chosen["variety"]}
         log(f"decoding: {chosen} (of {len(decoding_table)} trials)")
@@ -338,7 +352,9 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
             "validation": decoding_table,
             "rule": f"the blues' own, chosen on the tuning songs with the blend fixed: every prior "
                     f"correction in {list(PRIOR_CORRECTIONS)}, each of {len(DECODING_WEIGHTS)} factor "
-                    f"weights and every variety in {list(VARIETIES)}; of the trials within "
+                    f"weights and every variety in {list(VARIETIES)}; of the trials whose same-root "
+                    f"agreement on the guard songs is within {GUARD_TOLERANCE} of the base model's "
+                    "(passes_guard; all trials if none does), the trials within "
                     f"{TARGETS_PRICE} of the best exact agreement, the most accurate meeting the "
                     "cadences and variety targets, else the cadences, else the most accurate",
             "base": {k: base.card["decoding"][k] for k in ("weights", "prior_correction", "variety")
