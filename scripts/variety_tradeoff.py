@@ -19,7 +19,8 @@ STYLES = ("classical", "folk", "pop", "jazz")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=Path, default=Path("models"))
     parser.add_argument("--out", type=Path, default=Path("docs/images/variety_tradeoff.png"))
     options = parser.parse_args()

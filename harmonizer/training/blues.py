@@ -431,10 +431,10 @@ def _card(base: ModelBundle, base_path: Path, prior: ContextTables, tables: Cont
                      "note": f"the {base.style} model's scorer; see 'base' and 'blend'"}
     # The factor weights and prior correction stay the base's; its trials (decoding.validation)
     # were run on the base's validation songs with the base's tables, not on these.
-    card["decoding"] = {**base_card.get("decoding", {}),
-                        "note": f"the {base.style} model's decoding, chosen on its validation songs "
-                                "with its own tables (decoding.validation), where no tuning songs "
-                                "chose the blues' own"}
+    card["decoding"] = {**base_card.get("decoding", {}), "variety": 0.0,
+                        "note": f"the {base.style} model's factor weights and prior correction, chosen "
+                                "on its validation songs with its own tables (decoding.validation), "
+                                "and no variety bonus, where no tuning songs chose the blues' own"}
     return card
 
 

@@ -108,6 +108,9 @@ def test_a_built_blues_model_loads_and_prefers_dominant_sevenths_on_i_iv_v(tmp_p
     digest = hashlib.sha256((tmp_path / "blues.onnx").read_bytes()).hexdigest()
     assert card["sha256"] == card["base"]["sha256"] == jazz.card["sha256"] == digest
     assert card["blend"]["weight"] == {"major": 0.3, "minor": 0.3}
+    # no tuning songs: the base's weights and prior correction, no variety bonus, as built
+    assert (blues.weights, blues.prior_correction) == (jazz.weights, jazz.prior_correction)
+    assert blues.variety == 0.0
     assert card["style"] == "blues" and card["prior"]["forms"] and "IV7" in card["prior"]["vocabulary"]
     for mode, chords in (("major", [I7, IV7, V7]), ("minor", [i7, iv7, V7])):
         # the form's chords gain as a whole and on I and IV; V7 is as common in jazz already
