@@ -299,6 +299,35 @@ def decoder(repeats: int) -> None:
     emit()
 
 
+def variety_cost(repeats: int) -> None:
+    import dataclasses
+
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.scorer import load_model
+
+    emit("## 4. Variety: the decoder's chord-entropy bonus against none")
+    emit()
+    bundle = load_model("jazz")
+    plain = dataclasses.replace(bundle, variety=0.0)
+    rows = []
+    for size in (128, 2048):
+        melody = random_walk_melody(size)
+        harmonize_melody(melody, key="C major", model=bundle, alternatives=1)  # warm
+        with_bonus, without = [], []
+        for _ in range(repeats):  # interleaved, so load changes hit both alike
+            with_bonus.append(timed(lambda m=melody: harmonize_melody(m, key="C major", model=bundle,
+                                                                      alternatives=1)))
+            without.append(timed(lambda m=melody: harmonize_melody(m, key="C major", model=plain,
+                                                                   alternatives=1)))
+        on, off = statistics.median(with_bonus), statistics.median(without)
+        rows.append([size, f"{off * 1000:.2f}", f"{on * 1000:.2f}", f"{on / off:.2f}"])
+    table(["notes", "variety 0: ms (median)", f"variety {bundle.variety:g} (jazz's): ms (median)",
+           "ratio"], rows)
+    emit("The bonus costs one more forward-backward pass over the lattice per piece (the jazz model, "
+         "random-walk melodies, key given, alternatives=1).")
+    emit()
+
+
 def child_env(pycache: Path | None) -> dict[str, str]:
     """The environment of measured processes: with a bytecode cache (in ``pycache``, outside the
     repository) as an installed package has, or with none when ``pycache`` is None."""
@@ -374,7 +403,7 @@ def _import_breakdown(repeats: int, env: dict[str, str]) -> list[list[str]]:
 def end_to_end(repeats: int, song: Path, song_notes: int, env: dict[str, str]) -> None:
     from harmonizer import read_midi
 
-    emit("## 4. End to end: cold `python -m harmonizer FILE --no-write`")
+    emit("## 5. End to end: cold `python -m harmonizer FILE --no-write`")
     emit()
     files = [p for p in sorted((ROOT / "examples").glob("*.mid")) if ".harmonized" not in p.name]
     rows = []
@@ -403,7 +432,7 @@ def _peak_rss_mb(command: Sequence[str], env: dict[str, str]) -> float:
 
 
 def memory(song: Path, env: dict[str, str]) -> None:
-    emit("## 5. Memory: peak RSS of a fresh process")
+    emit("## 6. Memory: peak RSS of a fresh process")
     emit()
     python = sys.executable
     rows = [
@@ -447,6 +476,7 @@ def main() -> None:
     per_pattern(repeats["pattern passes"])
     scaling(repeats["scaling runs"])
     decoder(repeats["scaling runs"])
+    variety_cost(repeats["scaling runs"])
     with tempfile.TemporaryDirectory() as folder:
         song = Path(folder) / "pop_song_3min.mid"
         notes = write_pop_song(song)
