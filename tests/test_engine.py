@@ -230,6 +230,13 @@ def test_variety_widens_the_chords_of_a_piece_and_leaves_its_cadences_alone():
     for bad in (-0.1, 1.5, True, "0.2", float("nan")):
         with pytest.raises(OptionError, match="variety"):
             harmonize_melody(melody, key="D", model=bundle, variety=bad)
+        with pytest.raises(OptionError, match="variety"):
+            harmonize_degrees([1, 4, 5, 1], "D", model=bundle, variety=bad)
+    pattern = [3, 2, 1, 7, 1, 5, 6, 5, 4, 3, 2, 1, 3, 4, 5, 1]
+    plain, varied = (harmonize_degrees(pattern, "D", model=bundle, variety=v) for v in (0.0, 0.5))
+    assert len(set(varied.harmonization)) > len(set(plain.harmonization))
+    # the cadence's two chords carry no bonus: the piece still ends V-I
+    assert varied.harmonization[-2:] == plain.harmonization[-2:] == ("V", "I")
 
 
 def test_a_style_decodes_with_its_own_weights_unless_told_otherwise():
