@@ -150,15 +150,14 @@ def _target_degrees(text: str | None) -> list[str] | None:
 
 def _variety(text: str | None) -> float | None:
     """``--variety``, or None for the style's own."""
+    from .engine import check_variety  # noqa: PLC0415 - keep the engine's imports out of --help
+
     if text is None:
         return None
     try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 <= value <= 1.0:
-        raise OptionError(f"--variety takes a number in 0..1, like 0.2. Got {text!r}.")
-    return value
+        return check_variety(float(text))
+    except (ValueError, OptionError):
+        raise OptionError(f"--variety takes a number in 0..1, like 0.2. Got {text!r}.") from None
 
 
 def _weights(text: str | None) -> Weights | None:

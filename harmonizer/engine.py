@@ -71,6 +71,7 @@ __all__ = [
     "note_priorities",
     "style_weights",
     "with_variety",
+    "expected_histogram",
     "check_variety",
 ]
 
@@ -287,13 +288,23 @@ def check_variety(variety: object) -> float:
     return float(variety)
 
 
-def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray) -> Lattice:
+def expected_histogram(lattice: Lattice) -> np.ndarray:
+    """The piece's chord histogram as ``lattice`` expects it: its posteriors (temperature 1)
+    averaged over the slots, (chords,)."""
+    marginals, _ = posteriors(lattice)
+    return marginals.mean(axis=0)
+
+
+def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray,
+                 histogram: np.ndarray | None = None) -> Lattice:
     """``lattice`` with the variety bonus (see the module docstring) on every slot but a
-    phrase's last two (``phrase_ends``: one flag per slot) and the piece's last."""
+    phrase's last two (``phrase_ends``: one flag per slot) and the piece's last;
+    ``histogram`` is :func:`expected_histogram` of ``lattice`` when the caller has it."""
     if not variety:
         return lattice
-    marginals, _ = posteriors(lattice)
-    bonus = -variety * np.log(marginals.mean(axis=0) + VARIETY_FLOOR)
+    if histogram is None:
+        histogram = expected_histogram(lattice)
+    bonus = -variety * np.log(histogram + VARIETY_FLOOR)
     ends = np.asarray(phrase_ends, dtype=bool)
     cadence = ends.copy()
     cadence[:-1] |= ends[1:]
@@ -427,7 +438,7 @@ def harmonize_grid(
         lattice = Lattice(lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)),
                           lattice.transition, lattice.start, lattice.end)
     variety = bundle.variety if variety is None else check_variety(variety)
-    lattice = with_variety(lattice, variety, np.array([slot.phrase_end for slot in grid.slots]))
+    lattice = with_variety(lattice, variety, grid.phrase_ends)
     paths = k_best(lattice, alternatives)
     marginals, log_z = posteriors(lattice, bundle.temperature)
     best = paths[0].chords

@@ -83,6 +83,11 @@ class SlotGrid:
     def __len__(self) -> int:
         return len(self.slots)
 
+    @property
+    def phrase_ends(self) -> np.ndarray:
+        """Whether each slot ends a phrase, (slots,) booleans."""
+        return np.array([slot.phrase_end for slot in self.slots], dtype=bool)
+
 
 def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
     """The ``auto`` rule: half bars when the median bar has >= 4 onsets in a metre of an even

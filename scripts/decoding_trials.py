@@ -95,8 +95,7 @@ def main() -> None:
     weights = style_weights(bundle).normalised()
     fits = song_fits(songs, bundle)
     # as the engine decodes: the card's variety bonus included
-    lattices = [with_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety,
-                             np.array([slot.phrase_end for slot in p.grid.slots]))
+    lattices = [with_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety, p.grid.phrase_ends)
                 for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
     if options.quality:

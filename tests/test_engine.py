@@ -227,6 +227,11 @@ def test_variety_widens_the_chords_of_a_piece_and_leaves_its_cadences_alone():
     assert np.all(bonus[[0, 3]] > 0)
     assert np.argmax(bonus[0]) == np.argmin(expected) and np.argmin(bonus[0]) == np.argmax(expected)
     assert with_variety(lattice, 0.0, ends) is lattice
+    # a caller that has the expected histogram already (the decoding trials) gets the same bonus
+    from harmonizer.engine import expected_histogram
+
+    given = with_variety(lattice, 0.2, ends, expected_histogram(lattice)).emission - lattice.emission
+    assert np.array_equal(given, bonus)
     for bad in (-0.1, 1.5, True, "0.2", float("nan")):
         with pytest.raises(OptionError, match="variety"):
             harmonize_melody(melody, key="D", model=bundle, variety=bad)

@@ -309,15 +309,16 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     tables = blend_tables(base_tables, prior, fixed)
     decoding: dict[str, Any] = {}
     decoding_table: list[dict[str, Any]] = []
+    temperature = base.temperature
     if tuning_songs:
-        decoding_table = decoding_trials(tuning_songs, blues_bundle(base, tables))
+        blended = blues_bundle(base, tables)
+        decoding_table = decoding_trials(tuning_songs, blended)
         eligible = decoding_table
         if guard_songs:
             # The guard again: on ordinary melodies the blues' decoding keeps same-root agreement
             # within GUARD_TOLERANCE of the base model's as shipped (its own decoding).
             guard_root = evaluate(guard_songs, base, style_weights(base))["root"]
-            guarded_table = decoding_trials(guard_songs, blues_bundle(base, tables))
-            for trial, guarded in zip(decoding_table, guarded_table):
+            for trial, guarded in zip(decoding_table, decoding_trials(guard_songs, blended)):
                 trial["guard_root"] = guarded["root"]
                 trial["passes_guard"] = guarded["root"] >= guard_root - GUARD_TOLERANCE
             eligible = [t for t in decoding_table if t["passes_guard"]] or decoding_table
@@ -325,10 +326,8 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         decoding = {"weights": tuple(chosen["weights"]), "prior_correction": chosen["prior_correction"],
                     "variety": chosen["variety"]}
         log(f"decoding: {chosen} (of {len(decoding_table)} trials)")
-    temperature = base.temperature
-    if tuning_songs:
-        temperature = calibrate_temperature(tuning_songs, blues_bundle(base, tables, decoding=decoding),
-                                            style_weights(blues_bundle(base, tables, decoding=decoding)))
+        decoded = blues_bundle(base, tables, decoding=decoding)
+        temperature = calibrate_temperature(tuning_songs, decoded, style_weights(decoded))
     bundle = blues_bundle(base, tables, temperature, decoding)
 
     held_out_metrics: dict[str, dict] = {}

@@ -7,8 +7,8 @@ once; these numbers only say how much to trust each factor, so they are chosen a
 the language-model weight of a speech recogniser: every combination of :data:`PRIOR_CORRECTIONS`,
 :data:`DECODING_WEIGHTS` and :data:`VARIETIES` decodes the validation songs (key given) and
 :func:`choose_decoding` applies the rule below.  The scorer's output for the validation songs is
-computed once and only the Viterbi path is redone per trial, so the whole grid costs about as
-much as scoring the songs a few times.
+computed once, and so is each lattice's expected chord histogram (which the variety bonus
+reads) for all its varieties; only the Viterbi path is redone per trial.
 
 The rule is the issue's targets, measured on the validation songs.  First, agreement: same-root
 agreement above the bigram HMM's and at least 1.5 times the notebook algorithm's, both run on
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..decoder import viterbi
-from ..engine import Weights, build_lattice, with_variety
+from ..engine import Weights, build_lattice, expected_histogram, with_variety
 from ..features import build_features
 from ..scorer import ModelBundle
 from ..theory import Key
@@ -137,7 +137,6 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
     ``variety`` and the figures of :func:`path_agreement`.  ``bundle``'s own correction and
     variety are ignored; ``fits`` are :func:`song_fits` when the caller has them already."""
     fits = song_fits(songs, bundle) if fits is None else fits
-    phrase_ends = [np.array([slot.phrase_end for slot in prepared.grid.slots]) for prepared in songs]
     trials = []
     for correction in corrections:
         corrected = dataclasses.replace(bundle, prior_correction=correction)
@@ -145,9 +144,11 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
             scaled = factors.normalised()  # as the engine decodes
             lattices = [build_lattice(fit, corrected, prepared.mode, scaled)
                         for fit, prepared in zip(fits, songs)]
+            # the bonus's histogram depends on the lattice alone: once for all varieties
+            histograms = [expected_histogram(lattice) if any(varieties) else None for lattice in lattices]
             for variety in varieties:
-                paths = [viterbi(with_variety(lattice, variety, ends)).chords
-                         for lattice, ends in zip(lattices, phrase_ends)]
+                paths = [viterbi(with_variety(lattice, variety, prepared.grid.phrase_ends, histogram)).chords
+                         for lattice, prepared, histogram in zip(lattices, songs, histograms)]
                 trials.append({"prior_correction": correction,
                                "weights": [factors.harmonic, factors.voice_leading, factors.contextual],
                                "variety": variety, **path_agreement(songs, paths)})

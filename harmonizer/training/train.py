@@ -265,7 +265,7 @@ def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weigh
 
     fits = song_fits(songs, bundle) if fits is None else fits
     lattices = [(with_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised()), bundle.variety,
-                              np.array([slot.phrase_end for slot in prepared.grid.slots])), prepared.labels)
+                              prepared.grid.phrase_ends), prepared.labels)
                 for fit, prepared in zip(fits, songs)]
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
