@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import (
     ChordChoice,
@@ -27,6 +27,9 @@ from .midi_in import MelodyCandidate
 from .scorer import ModelBundle, load_model
 from .slots import whole_bar_slots
 from .theory import Degree, Key, parse_degree, parse_key
+
+if TYPE_CHECKING:
+    from .variety import Variety
 
 __all__ = ["FileResult", "DegreeHarmonization", "harmonize_file", "harmonize_degrees",
            "default_output_path"]
@@ -80,7 +83,7 @@ def harmonize_file(
     target_degrees: Sequence[int | str] | None = None,
     melody_track: int | None = None,
     weights: Weights | None = None,
-    variety: float | None = None,
+    variety: Variety | None = None,
     alternatives: int = 3,
     program: int = 0,
     accompaniment: bool = False,
@@ -96,8 +99,8 @@ def harmonize_file(
     ``melody_track`` is a MIDI track number or a MusicXML part index;
     ``accompaniment`` adds a piano part to MusicXML output; ``preview`` (.png or
     .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
-    renders the harmonized MIDI with FluidSynth; ``variety`` (0..1, None: the
-    style's own) asks for more different chords.  Raises the errors of
+    renders the harmonized MIDI with FluidSynth; ``variety`` (0..1 or ``"auto"``,
+    None: the style's own) asks for more different chords.  Raises the errors of
     :mod:`harmonizer.errors`, each naming the file.
     """
     from .musicxml_in import read_song
@@ -192,7 +195,7 @@ def harmonize_degrees(
     weights: Weights | None = None,
     alternatives: int = 3,
     model: ModelBundle | None = None,
-    variety: float | None = None,
+    variety: Variety | None = None,
 ) -> DegreeHarmonization:
     """Harmonize a pattern of scale degrees, one chord per degree.
 

@@ -18,9 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import HarmonizerError, OptionError, OutputError
+
+if TYPE_CHECKING:
+    from .variety import Variety
 
 __all__ = ["BatchOptions", "FileOutcome", "BatchSummary", "find_inputs", "run_batch", "MIDI_SUFFIXES",
            "MUSICXML_SUFFIXES"]
@@ -39,7 +42,7 @@ class BatchOptions:
     harmonic_rhythm: str = "auto"
     target_degrees: tuple[str, ...] | None = None
     weights: tuple[float, float, float] | None = None  # None: the style's own (its model card's)
-    variety: float | None = None  # None: the style's own (its model card's)
+    variety: Variety | None = None  # None: the style's own (its model card's)
     program: int = 0
     force: bool = False
 

@@ -17,6 +17,9 @@ from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, InputWarning, OptionEr
 if TYPE_CHECKING:
     from .engine import Weights
 
+if TYPE_CHECKING:
+    from .variety import Variety
+
 __all__ = ["main", "build_parser"]
 
 EPILOG = """\
@@ -62,8 +65,9 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variety", metavar="V",
                         help="0..1: how strongly to favour chords the piece would otherwise use "
                              "little; 0 gives the likeliest progression, more gives more different "
-                             "chords (default: the style's own, chosen on validation songs and kept "
-                             "in its model card)")
+                             "chords; auto: as many different chords as the style's own music uses "
+                             "in a piece this long (default: the style's own, chosen on validation "
+                             "songs and kept in its model card)")
     parser.add_argument("--weights", metavar="H,V,C",
                         help="weights of harmonic fit, voice leading and context (default: the "
                              "style's own, chosen on validation songs and kept in its model card; "
@@ -148,16 +152,18 @@ def _target_degrees(text: str | None) -> list[str] | None:
     return degrees
 
 
-def _variety(text: str | None) -> float | None:
+def _variety(text: str | None) -> Variety | None:
     """``--variety``, or None for the style's own."""
-    from .engine import check_variety  # noqa: PLC0415 - keep the engine's imports out of --help
+    from .variety import AUTO, check_variety  # noqa: PLC0415 - keep numpy's import out of --help
 
     if text is None:
         return None
+    if text.strip().lower() == AUTO:
+        return AUTO
     try:
         return check_variety(float(text))
     except (ValueError, OptionError):
-        raise OptionError(f"--variety takes a number in 0..1, like 0.2. Got {text!r}.") from None
+        raise OptionError(f"--variety takes a number in 0..1, like 0.2, or auto. Got {text!r}.") from None
 
 
 def _weights(text: str | None) -> Weights | None:

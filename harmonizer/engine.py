@@ -28,14 +28,11 @@ The weights default to the style's own (``decoding.weights`` in its model card),
 
 Variety
 -------
-The most likely progression leans on the few chords a style uses most: human harmonizations
-use more different chords in a piece.  With ``variety`` ``lambda > 0`` (the card's
-``decoding.variety``, chosen with the weights, or the caller's) the decoder maximises the path's
-score plus ``lambda`` times the entropy of the piece's chord histogram, to first order: around
-the histogram ``h`` the lattice expects (its posteriors averaged over the slots), adding
-``N * H(h)`` changes by ``-log h(c)`` for each slot given chord ``c``, so each slot's emission
-gains ``-lambda * log h(c)``.  Chords the piece would otherwise rarely use gain the most.  A
-phrase's last slot and the slot before it get no bonus: they carry the cadence.
+The most likely progression leans on the few chords a style uses most.  ``variety`` (the card's
+``decoding.variety``, chosen with the weights, or the caller's) adds a bonus for the chords the
+piece would otherwise rarely use: a fixed weight, or ``"auto"``, the smallest weight that gives
+the piece as many different chords as the style's own music uses in a piece of its length.
+See :mod:`harmonizer.variety`.
 """
 
 from __future__ import annotations
@@ -57,6 +54,7 @@ from .melody import Melody
 from .scorer import FIT_FLOOR, ModelBundle, load_model
 from .slots import Slot, SlotGrid, make_slots
 from .theory import Key, degree_of, parse_key
+from .variety import AUTO, Variety, apply_variety, check_variety, expected_histogram, with_variety
 from .vocabulary import VOCABULARY
 from .voicing import VOICE_LEADING_SCALE, realised_movement, voice_chords, voice_leading_matrix
 
@@ -173,8 +171,10 @@ class Harmonization:
     mask_coverage: float | None = None
     melody_source: str = ""
     slots: tuple[Slot, ...] = field(default=(), repr=False)
-    #: The variety the piece was decoded with (its style's, or the caller's).
+    #: The variety bonus the piece was decoded with (its style's, or the caller's).
     variety: float = 0.0
+    #: Whether that bonus was chosen for this piece (variety ``"auto"``: see harmonizer.variety).
+    variety_auto: bool = False
 
     @property
     def numerals(self) -> list[str]:
@@ -203,6 +203,7 @@ class Harmonization:
             "harmonic_rhythm": self.harmonic_rhythm,
             "weights": asdict(self.weights),
             "variety": self.variety,
+            "variety_auto": self.variety_auto,
             "overall_score": self.overall_score,
             "confidence": self.confidence,
             "target_mask": self.target_mask,
@@ -273,46 +274,6 @@ def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weig
 _CHAINS: dict[tuple[int, str, Weights], tuple[ModelBundle, np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
-#: The floor under the expected histogram's shares: a chord the lattice gives (almost) no
-#: weight in the piece gains at most ``-log(VARIETY_FLOOR)`` times ``variety``.
-VARIETY_FLOOR = 1e-4
-#: The largest variety the engine takes (its bonus then outweighs most fits: see README).
-MAX_VARIETY = 1.0
-
-
-def check_variety(variety: object) -> float:
-    """``variety`` as a float, or OptionError unless it is a number in 0..MAX_VARIETY."""
-    if isinstance(variety, bool) or not isinstance(variety, (int, float)) \
-            or not 0.0 <= variety <= MAX_VARIETY:
-        raise OptionError(f"The variety must be a number in 0..{MAX_VARIETY:g}. Got {variety!r}.")
-    return float(variety)
-
-
-def expected_histogram(lattice: Lattice) -> np.ndarray:
-    """The piece's chord histogram as ``lattice`` expects it: its posteriors (temperature 1)
-    averaged over the slots, (chords,)."""
-    marginals, _ = posteriors(lattice)
-    return marginals.mean(axis=0)
-
-
-def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray,
-                 histogram: np.ndarray | None = None) -> Lattice:
-    """``lattice`` with the variety bonus (see the module docstring) on every slot but a
-    phrase's last two (``phrase_ends``: one flag per slot) and the piece's last;
-    ``histogram`` is :func:`expected_histogram` of ``lattice`` when the caller has it."""
-    if not variety:
-        return lattice
-    if histogram is None:
-        histogram = expected_histogram(lattice)
-    bonus = -variety * np.log(histogram + VARIETY_FLOOR)
-    ends = np.asarray(phrase_ends, dtype=bool)
-    cadence = ends.copy()
-    cadence[:-1] |= ends[1:]
-    cadence[-1] = True
-    emission = np.where(cadence[:, None], lattice.emission, lattice.emission + bonus[None, :])
-    return Lattice(emission, lattice.transition, lattice.start, lattice.end)
-
-
 def _chain(bundle: ModelBundle, mode: str, weights: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The weighted transition, start and end scores, built once per (model, mode, weights).
 
@@ -379,15 +340,15 @@ def harmonize_melody(
     weights: Weights | None = None,
     alternatives: int = 3,
     model: ModelBundle | None = None,
-    variety: float | None = None,
+    variety: Variety | None = None,
 ) -> Harmonization:
     """Harmonize a melody.
 
     ``key`` overrides key finding; ``key_signature`` is the file's own key
     signature, used as evidence.  ``alternatives`` is how many whole
-    progressions to rank (the best one included).  ``variety`` (0..1) asks
-    for more different chords in the piece (see the module docstring; None:
-    the style's own, its card's ``decoding.variety``).  Raises
+    progressions to rank (the best one included).  ``variety`` (0..1, or
+    ``"auto"``) asks for more different chords in the piece (see :mod:`harmonizer.variety`;
+    None: the style's own, its card's ``decoding.variety``).  Raises
     :class:`~harmonizer.errors.OptionError` for bad options,
     :class:`~harmonizer.errors.InputError` for an unusable melody and
     :class:`~harmonizer.errors.ModelError` for a bad model.
@@ -415,7 +376,7 @@ def harmonize_grid(
     target_mask: int | None = None,
     weights: Weights,
     alternatives: int,
-    variety: float | None = None,
+    variety: Variety | None = None,
 ) -> Harmonization:
     """The steps after slotting (score, decode, voice, report) for a grid already cut from
     ``melody`` in ``estimate.key``; :func:`harmonize_melody` checks the options first."""
@@ -437,8 +398,8 @@ def harmonize_grid(
         share = np.where(total > 0, covered / np.where(total > 0, total, 1.0), 1.0)
         lattice = Lattice(lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)),
                           lattice.transition, lattice.start, lattice.end)
-    variety = bundle.variety if variety is None else check_variety(variety)
-    lattice = with_variety(lattice, variety, grid.phrase_ends)
+    asked = bundle.variety if variety is None else check_variety(variety)
+    applied, lattice = apply_variety(lattice, asked, grid.phrase_ends, bundle.coverage)
     paths = k_best(lattice, alternatives)
     marginals, log_z = posteriors(lattice, bundle.temperature)
     best = paths[0].chords
@@ -523,6 +484,7 @@ def harmonize_grid(
         mask_coverage=coverage,
         melody_source=melody.source,
         slots=grid.slots,
-        variety=variety,
+        variety=applied,
+        variety_auto=asked == AUTO,
     )
 

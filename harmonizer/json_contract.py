@@ -65,7 +65,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .engine import Harmonization, Weights, harmonize_melody
@@ -81,6 +81,9 @@ from .errors import (
 from .mask import create_scale_degree_mask
 from .melody import Melody, Meter, Note, TimeSignature, skyline
 from .theory import Key, parse_key
+
+if TYPE_CHECKING:
+    from .variety import Variety
 
 __all__ = [
     "DEFAULT_TICKS_PER_QUARTER",
@@ -276,7 +279,7 @@ def harmonize_json(
     target_degrees: Sequence[int | str] | None = None,
     weights: Weights | None = None,
     source: str = "JSON melody",
-    variety: float | None = None,
+    variety: Variety | None = None,
 ) -> dict[str, Any]:
     """Harmonize a decoded input object and return the output object; no files involved.
 
@@ -325,7 +328,7 @@ def harmonize_json_file(
     harmonic_rhythm: str = "auto",
     target_degrees: Sequence[int | str] | None = None,
     weights: Weights | None = None,
-    variety: float | None = None,
+    variety: Variety | None = None,
 ) -> dict[str, Any]:
     """Read the input JSON at ``in_path``, harmonize it, write the output JSON to ``out_path``.
 

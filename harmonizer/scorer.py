@@ -24,6 +24,7 @@ from .errors import ModelError, OptionError
 from .features import FEATURE_NAMES
 from .key_finding import KeyModel
 from .theory import Mode
+from .variety import AUTO, ChordCoverage, Variety, check_variety
 from .vocabulary import VOCABULARY
 
 __all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "key_model_digest",
@@ -85,8 +86,12 @@ class ModelBundle:
     #: here serve only bundles built in code, as training builds its candidates.
     weights: tuple[float, float, float] = (0.5, 0.3, 0.2)
     #: How much the decoder favours a piece's less used chords (``decoding.variety`` in the
-    #: card, 0 = none; see :mod:`harmonizer.engine`), chosen on validation songs with the weights.
-    variety: float = 0.0
+    #: card, 0 = none, or ``"auto"``; see :mod:`harmonizer.variety`), chosen on validation songs
+    #: with the weights.
+    variety: Variety = 0.0
+    #: How many different chords the style's pieces use for their length (``decoding.coverage``
+    #: in the card), which the variety ``"auto"`` aims at; None for a card without one.
+    coverage: ChordCoverage | None = None
     #: What the model returns per row (the card's ``output``): ``"probability"``, that this
     #: candidate is the chord a musician would write (a binary classifier), or ``"score"``, a
     #: real number whose softmax over the slot's candidates is that distribution (a model
@@ -237,9 +242,19 @@ def _load(style: str, directory: str) -> ModelBundle:
             or not 0.0 <= correction <= 1.0:
         raise ModelError(f"{card_path}: decoding.prior_correction {correction!r} is not a number in 0..1")
     weights = _decoding_weights(decoding, card_path)
-    variety = decoding.get("variety", 0.0)
-    if isinstance(variety, bool) or not isinstance(variety, (int, float)) or not 0.0 <= variety <= 1.0:
-        raise ModelError(f"{card_path}: decoding.variety {variety!r} is not a number in 0..1")
+    try:
+        variety = check_variety(decoding.get("variety", 0.0))
+    except OptionError:
+        raise ModelError(f"{card_path}: decoding.variety {decoding.get('variety')!r} is not a number "
+                         "in 0..1 or 'auto'") from None
+    coverage = None
+    if decoding.get("coverage") is not None:
+        try:
+            coverage = ChordCoverage.from_dict(decoding["coverage"])
+        except (ValueError, AttributeError) as error:
+            raise ModelError(f"{card_path}: decoding.coverage {decoding['coverage']!r}: {error}") from None
+    if variety == AUTO and coverage is None:
+        raise ModelError(f"{card_path}: decoding.variety is 'auto' but the card has no decoding.coverage")
     key_model = _load_key_model(folder, style)
     output = card.get("output", "probability")
     if output not in OUTPUTS:
@@ -262,7 +277,8 @@ def _load(style: str, directory: str) -> ModelBundle:
         temperature=float(temperature),
         prior_correction=float(correction),
         weights=weights,
-        variety=float(variety),
+        variety=variety,
+        coverage=coverage,
         output=output,
         key_model=None if key_model is None else key_model[0],
         key_model_sha256=None if key_model is None else key_model[1],

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .engine import Harmonization, Weights, harmonize_melody
@@ -37,6 +37,9 @@ from .musicxml_out import (
     written_transposition,
 )
 from .theory import Key
+
+if TYPE_CHECKING:
+    from .variety import Variety
 
 __all__ = ["StreamHarmonization", "harmonize_stream"]
 
@@ -97,7 +100,7 @@ def harmonize_stream(
     weights: Weights | Sequence[float] | str | None = None,
     alternatives: int = 3,
     program: int = DEFAULT_PROGRAM,
-    variety: float | None = None,
+    variety: Variety | None = None,
 ) -> StreamHarmonization:
     """Harmonize a music21 Score, Part or Stream; the input is left untouched.
 
@@ -112,7 +115,7 @@ def harmonize_stream(
     options are those of :func:`harmonizer.engine.harmonize_melody`;
     ``target_degrees`` like ``[1, 4, 5]`` or ``["1", "b3"]``; ``weights`` a
     :class:`~harmonizer.engine.Weights`, three numbers or ``"0.5,0.3,0.2"`` (default: the
-    style's own, from its model card); ``variety`` 0..1 (default: the style's own).
+    style's own, from its model card); ``variety`` 0..1 or ``"auto"`` (default: the style's own).
 
     Raises :class:`OptionError` for a bad option or a non-stream input,
     :class:`NoMelodyError` when there are no pitched notes, and the engine's

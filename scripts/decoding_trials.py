@@ -16,8 +16,8 @@ same-root agreement with the human chords, chord histogram entropy and coverage 
 per song, averaged) and the chord-change rate.  The engine decodes with the card's factor weights
 and prior correction; training tries every combination of them and records each in the card
 (``decoding.validation``, see ``harmonizer/training/decoding.py``).  ``--grid`` runs that search
-again with the shipped scorer (every prior correction, weights and variety, and the two baselines
-on the same songs), timed, and prints the trial the rule picks beside the card's.
+again with the shipped scorer (every prior correction, weights and variety, "auto" included, and the
+two baselines on the same songs), timed, and prints the trial the rule picks beside the card's.
 """
 
 from __future__ import annotations
@@ -29,18 +29,20 @@ import numpy as np
 from _style_corpus import style_corpus_parser
 
 from harmonizer.decoder import Lattice, posteriors, viterbi
-from harmonizer.engine import build_lattice, style_weights, with_variety
+from harmonizer.engine import build_lattice, style_weights
 from harmonizer.scorer import load_model
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import prepare_song, split_of
 from harmonizer.training.decoding import (
     baseline_roots,
     choose_decoding,
+    coverage_of,
     decoding_trials,
     path_agreement,
     song_fits,
 )
 from harmonizer.training.train import SEED
+from harmonizer.variety import apply_variety
 from harmonizer.vocabulary import VOCABULARY
 from harmonizer.voicing import VOICE_LEADING_SCALE, voice_leading_matrix
 
@@ -79,10 +81,11 @@ def main() -> None:
     per_beat = bundle.chord_per_beat
     songs = [prepare_song(s, per_beat=per_beat) for s in loaded if split_of(s, SEED) == "validation"]
     if options.grid:
-        started = time.perf_counter()
-        grid = decoding_trials(songs, bundle)
-        seconds = time.perf_counter() - started
         training = [prepare_song(s, per_beat=per_beat) for s in loaded if split_of(s, SEED) == "train"]
+        coverage = coverage_of(training)
+        started = time.perf_counter()
+        grid = decoding_trials(songs, bundle, coverage=coverage)
+        seconds = time.perf_counter() - started
         baselines = baseline_roots(training, songs, options.style)
         chosen, card = choose_decoding(grid, baselines), bundle.card["decoding"]
         print(f"{options.style}: {len(grid)} trials on {len(songs)} validation songs "
@@ -90,12 +93,14 @@ def main() -> None:
         print(f"baselines' same root: {baselines} (card: {card.get('baselines_validation_root')})")
         print(f"chosen: {chosen}")
         print(f"card:   prior correction {card['prior_correction']}, weights {card['weights']}, "
-              f"variety {card.get('variety', 0.0)}")
+              f"variety {card.get('variety', 0.0)}, coverage {card.get('coverage')}")
+        print(f"coverage of the training songs: {coverage}")
         return
     weights = style_weights(bundle).normalised()
     fits = song_fits(songs, bundle)
     # as the engine decodes: the card's variety bonus included
-    lattices = [with_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety, p.grid.phrase_ends)
+    lattices = [apply_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety, p.grid.phrase_ends,
+                              bundle.coverage)[1]
                 for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
     if options.quality:

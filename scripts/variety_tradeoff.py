@@ -1,6 +1,7 @@
 """Plot what variety costs: every decoding trial of each style's card (its validation songs),
 exact agreement against chord histogram entropy relative to the human chords', coloured by the
-variety bonus, with the trial the card decodes with circled.  Writes
+variety bonus (crosses: the variety "auto", at each share of the style's chord coverage), with
+the trial the card decodes with circled.  Writes
 docs/images/variety_tradeoff.png (run from the repository root).
 
     python scripts/variety_tradeoff.py [--models models] [--out docs/images/variety_tradeoff.png]
@@ -36,11 +37,19 @@ def main() -> None:
         trials = decoding["validation"]
         ratio = [t["che_ours"] / t["che_human"] for t in trials]
         exact = [100 * t["exact"] for t in trials]
-        scatter = axis.scatter(ratio, exact, c=[t.get("variety", 0.0) for t in trials], cmap="viridis",
+        fixed = [i for i, t in enumerate(trials) if t.get("variety", 0.0) != "auto"]
+        auto = [i for i, t in enumerate(trials) if t.get("variety", 0.0) == "auto"]
+        scatter = axis.scatter([ratio[i] for i in fixed], [exact[i] for i in fixed],
+                               c=[trials[i].get("variety", 0.0) for i in fixed], cmap="viridis",
                                s=6, vmin=0.0, vmax=0.3)
+        if auto:
+            axis.scatter([ratio[i] for i in auto], [exact[i] for i in auto], marker="x", s=10,
+                         linewidths=0.6, color="tab:orange", label="variety auto")
+        share = decoding.get("coverage", {}).get("share", 1.0)
         chosen = next(t for t in trials if t["prior_correction"] == decoding["prior_correction"]
                       and t["weights"] == list(decoding["weights"].values())
-                      and t.get("variety", 0.0) == decoding.get("variety", 0.0))
+                      and t.get("variety", 0.0) == decoding.get("variety", 0.0)
+                      and t.get("coverage_share", share) == share)
         axis.scatter([chosen["che_ours"] / chosen["che_human"]], [100 * chosen["exact"]], s=120,
                      facecolors="none", edgecolors="red", linewidths=1.5, label="decodes with")
         axis.axvspan(0.85, 1.15, color="0.9", zorder=0, label="variety target")

@@ -110,6 +110,7 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(content, code, words, tmp_p
         (["--weights", "1,2"], "weights"),
         (["--variety", "2"], "0..1"),
         (["--variety", "nan"], "0..1"),
+        (["--variety", "automatic"], "or auto"),
         (["--style", "rokc"], "style"),
         (["--alternatives", "0"], "alternatives"),
         (["--melody-track", "7"], "--melody-track 7"),
@@ -148,11 +149,17 @@ def test_variety_defaults_to_the_styles_own_and_can_be_given(tmp_path, capsys):
 
     source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
     symbols = {}
-    for options in ([], ["--variety", "0"], ["--variety", "0.3"]):
+    own = load_model("classical").card["decoding"].get("variety", 0.0)
+    for options in ([], ["--variety", "0"], ["--variety", "0.3"], ["--variety", "AUTO"]):
         assert main([str(source), "--json", "--no-write", "--style", "classical", *options]) == 0
         data = json.loads(capsys.readouterr().out)
-        assert data["variety"] == (float(options[1]) if options else
-                                   load_model("classical").card["decoding"].get("variety", 0.0))
+        asked = options[1].lower() if options else own
+        # "auto" reports the bonus it chose for this piece
+        assert data["variety_auto"] is (asked == "auto")
+        if asked == "auto":
+            assert 0 <= data["variety"] <= 0.5
+        else:
+            assert data["variety"] == float(asked)
         symbols[tuple(options)] = {c["symbol"] for c in data["chords"]}
     assert len(symbols[("--variety", "0.3")]) > len(symbols[("--variety", "0")])
 

@@ -309,6 +309,8 @@ def evaluate_corpus(
                                          "weights": list(bundle.weights),
                                          "prior_correction": bundle.prior_correction,
                                          "variety": bundle.variety,
+                                         "coverage": None if bundle.coverage is None
+                                         else bundle.coverage.to_dict(),
                                          # The key model the style finds keys with (None: the
                                          # profiles): its card's checksum and the style's bias.
                                          "key_model": None if bundle.key_model_sha256 is None

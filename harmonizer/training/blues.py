@@ -86,11 +86,14 @@ from .blues_prior import (
 from .corpora import LoadStats, corpus_pairs, load_corpus
 from .dataset import ContextTables, SongSlots, prepare_song, split_of
 from .decoding import (
+    COVERAGE_RULE,
+    COVERAGE_SHARES,
     DECODING_WEIGHTS,
     PRIOR_CORRECTIONS,
     TARGETS_PRICE,
     VARIETIES,
     choose_decoding,
+    coverage_of,
     decoding_trials,
 )
 from .train import SELECTION_TOLERANCE, _versions, calibrate_temperature, evaluate
@@ -110,16 +113,16 @@ _AGREEMENT = ("slots", "exact", "root", "root_and_triad")
 def blues_bundle(base: ModelBundle, tables: ContextTables, temperature: float | None = None,
                  decoding: Mapping[str, Any] | None = None) -> ModelBundle:
     """The base model with ``tables`` as its chord statistics (same scorer session), decoding
-    as ``decoding`` says (``weights``, ``prior_correction``, ``variety``; default: the base's
-    weights and prior correction, no variety bonus)."""
+    as ``decoding`` says (``weights``, ``prior_correction``, ``variety``, ``coverage``; default:
+    the base's weights, prior correction and coverage, no variety bonus)."""
     chosen = {"weights": base.weights, "prior_correction": base.prior_correction, "variety": 0.0,
-              **(decoding or {})}
+              "coverage": base.coverage, **(decoding or {})}
     return dataclasses.replace(
         base, style=STYLE, log_prior=dict(tables.unigram), transition=dict(tables.transition),
         start=dict(tables.start), end=dict(tables.end),
         temperature=base.temperature if temperature is None else temperature,
         weights=tuple(chosen["weights"]), prior_correction=chosen["prior_correction"],
-        variety=chosen["variety"],
+        variety=chosen["variety"], coverage=chosen["coverage"],
     )
 
 
@@ -312,19 +315,24 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     temperature = base.temperature
     if tuning_songs:
         blended = blues_bundle(base, tables)
-        decoding_table = decoding_trials(tuning_songs, blended)
+        # the blues' own chord coverage: what "auto" aims at is the tuning songs' human chords
+        coverage = coverage_of(tuning_songs)
+        log(f"chord coverage of the tuning songs: {coverage}")
+        decoding_table = decoding_trials(tuning_songs, blended, coverage=coverage)
         eligible = decoding_table
         if guard_songs:
             # The guard again: on ordinary melodies the blues' decoding keeps same-root agreement
             # within GUARD_TOLERANCE of the base model's as shipped (its own decoding).
             guard_root = evaluate(guard_songs, base, style_weights(base))["root"]
-            for trial, guarded in zip(decoding_table, decoding_trials(guard_songs, blended)):
+            guarded_trials = decoding_trials(guard_songs, blended, coverage=coverage)
+            for trial, guarded in zip(decoding_table, guarded_trials):
                 trial["guard_root"] = guarded["root"]
                 trial["passes_guard"] = guarded["root"] >= guard_root - GUARD_TOLERANCE
             eligible = [t for t in decoding_table if t["passes_guard"]] or decoding_table
         chosen = choose_decoding(eligible)
         decoding = {"weights": tuple(chosen["weights"]), "prior_correction": chosen["prior_correction"],
-                    "variety": chosen["variety"]}
+                    "variety": chosen["variety"],
+                    "coverage": dataclasses.replace(coverage, share=chosen.get("coverage_share", 1.0))}
         log(f"decoding: {chosen} (of {len(decoding_table)} trials)")
         decoded = blues_bundle(base, tables, decoding=decoding)
         temperature = calibrate_temperature(tuning_songs, decoded, style_weights(decoded))
@@ -348,15 +356,19 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         card["decoding"] = {
             "weights": dict(zip(("harmonic", "voice_leading", "contextual"), decoding["weights"])),
             "prior_correction": decoding["prior_correction"], "variety": decoding["variety"],
+            "coverage": {**decoding["coverage"].to_dict(), "fitted_on": f"{len(tuning_songs)} tuning songs",
+                         "rule": COVERAGE_RULE.replace("training songs", "tuning songs")},
             "validation": decoding_table,
             "rule": f"the blues' own, chosen on the tuning songs with the blend fixed: every prior "
                     f"correction in {list(PRIOR_CORRECTIONS)}, each of {len(DECODING_WEIGHTS)} factor "
-                    f"weights and every variety in {list(VARIETIES)}; of the trials whose same-root "
+                    f"weights and every variety in {list(VARIETIES)} and 'auto' at each share "
+                    f"{list(COVERAGE_SHARES)} of the coverage; of the trials whose same-root "
                     f"agreement on the guard songs is within {GUARD_TOLERANCE} of the base model's "
                     "(passes_guard; all trials if none does), the trials within "
                     f"{TARGETS_PRICE} of the best exact agreement, the most accurate meeting the "
                     "cadences and variety targets, else the cadences, else the most accurate",
-            "base": {k: base.card["decoding"][k] for k in ("weights", "prior_correction", "variety")
+            "base": {k: base.card["decoding"][k]
+                     for k in ("weights", "prior_correction", "variety", "coverage")
                      if k in base.card["decoding"]}}
     card["blend"] = {
         "weight": fixed,

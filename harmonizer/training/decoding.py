@@ -2,13 +2,15 @@
 
 The decoder adds, per slot, ``w_h * log fit + w_v * log efficiency + w_c * log P(chord | previous)``
 after dividing ``P(chord) ** beta`` out of the fit, and a song-level bonus for the chords the
-piece uses least, weighted by ``variety`` (see :mod:`harmonizer.engine`).  The scorer is trained
+piece uses least, weighted by ``variety`` (see :mod:`harmonizer.variety`).  The scorer is trained
 once; these numbers only say how much to trust each factor, so they are chosen afterwards, like
 the language-model weight of a speech recogniser: every combination of :data:`PRIOR_CORRECTIONS`,
-:data:`DECODING_WEIGHTS` and :data:`VARIETIES` decodes the validation songs (key given) and
-:func:`choose_decoding` applies the rule below.  The scorer's output for the validation songs is
-computed once, and so is each lattice's expected chord histogram (which the variety bonus
-reads) for all its varieties; only the Viterbi path is redone per trial.
+:data:`DECODING_WEIGHTS` and the varieties (each of :data:`VARIETIES`, and "auto" at each of
+:data:`COVERAGE_SHARES` of the chord coverage of the training songs, :func:`coverage_of`)
+decodes the validation songs (key given) and :func:`choose_decoding` applies the rule below.
+The scorer's output for the validation songs is computed once, and so is each lattice's
+expected chord histogram (which the variety bonus reads) and its best path per bonus, shared
+by the fixed varieties and "auto"; only the Viterbi path is redone per trial.
 
 The rule is the issue's targets, measured on the validation songs.  First, agreement: same-root
 agreement above the bigram HMM's and at least 1.5 times the notebook algorithm's, both run on
@@ -21,7 +23,7 @@ human chords) and the variety (chord histogram entropy and chord coverage within
 :data:`VARIETY_TOLERANCE` of the human chords'); else the most accurate that meets the cadences;
 else the most accurate.  Equal exact agreement goes to the better same-root agreement, then to
 the trial tried first (smaller ``beta``, then the order of :data:`DECODING_WEIGHTS`, then
-smaller variety).
+smaller variety, the fixed ones before "auto", then the smaller share).
 """
 
 from __future__ import annotations
@@ -33,17 +35,19 @@ from typing import Any
 
 import numpy as np
 
-from ..decoder import viterbi
-from ..engine import Weights, build_lattice, expected_histogram, with_variety
+from ..decoder import Lattice, viterbi
+from ..engine import Weights, build_lattice
 from ..features import build_features
 from ..scorer import ModelBundle
 from ..theory import Key
+from ..variety import AUTO, ChordCoverage, auto_variety, expected_histogram, fit_coverage, with_variety
 from ..vocabulary import VOCABULARY
 from .dataset import SongSlots
 
 __all__ = ["PRIOR_CORRECTIONS", "DECODING_WEIGHTS", "VARIETIES", "VARIETY_TOLERANCE", "TARGETS_PRICE",
            "SELECTION_WEIGHTS", "decoding_trials", "choose_decoding", "path_agreement", "song_fits",
-           "add_variety", "baseline_roots"]
+           "add_variety", "baseline_roots", "COVERAGE_SHARES", "COVERAGE_RULE",
+           "coverage_of"]
 
 #: Shares of the chord prior divided out of the scorer's output (``beta``).
 PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -58,7 +62,13 @@ DECODING_WEIGHTS = tuple(Weights(h / 10, v / 10, (10 - h - v) / 10)
 SELECTION_WEIGHTS = Weights()
 #: The variety bonuses tried (0: none; by 0.4 the bonus outweighs the fit in most slots).
 VARIETIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+#: The shares of the style's chord coverage the variety "auto" is tried at (see harmonizer.variety).
+COVERAGE_SHARES = (0.8, 0.9, 1.0)
 VARIETY_TOLERANCE = 0.15
+#: How a card's ``decoding.coverage`` was found, as the card says it.
+COVERAGE_RULE = ("different chords = share * scale * slots ** exponent: scale and exponent by least "
+                 "squares in logs over the training songs' human chords (different vocabulary chords "
+                 "against slots, per song); share: the chosen trial's (variety 'auto'), else 1")
 #: The most exact agreement (share of slots) the targets may cost against the best trial.
 TARGETS_PRICE = 0.03
 
@@ -127,16 +137,46 @@ def _root(index: int | None, key: Key) -> int | None:
     return None if index is None else VOCABULARY[int(index)].root_pitch_class(key)
 
 
+def coverage_of(songs: Sequence[SongSlots]) -> ChordCoverage:
+    """The chord coverage of ``songs``' human chords: how many different vocabulary chords a song
+    of so many slots uses (:func:`~harmonizer.variety.fit_coverage` over the songs)."""
+    return fit_coverage([len(p.grid) for p in songs],
+                        [len({label for label in p.labels if label is not None}) for p in songs])
+
+
+class _SongPaths:
+    """One song's best path through one lattice per variety bonus, each found once."""
+
+    def __init__(self, lattice: Lattice, phrase_ends: np.ndarray, histogram: np.ndarray | None) -> None:
+        self.lattice, self.phrase_ends, self.histogram = lattice, phrase_ends, histogram
+        self.paths: dict[float, tuple[int, ...]] = {}
+
+    def __call__(self, variety: float) -> tuple[int, ...]:
+        if variety not in self.paths:
+            self.paths[variety] = tuple(viterbi(with_variety(
+                self.lattice, variety, self.phrase_ends, self.histogram)).chords)
+        return self.paths[variety]
+
+    def auto(self, coverage: ChordCoverage) -> tuple[int, ...]:
+        """The path the variety "auto" decodes (as :func:`harmonizer.variety.auto_variety` chooses)."""
+        return self(auto_variety(self.lattice, self.phrase_ends, coverage, path=self))
+
+
 def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                     corrections: Sequence[float] = PRIOR_CORRECTIONS,
                     weights: Sequence[Weights] = DECODING_WEIGHTS,
                     fits: Sequence[np.ndarray] | None = None,
-                    varieties: Sequence[float] = VARIETIES) -> list[dict[str, Any]]:
-    """Decode ``songs`` (each in its own key) with every correction, weights and variety; one
-    record per trial: ``prior_correction``, ``weights`` (harmonic, voice leading, context),
-    ``variety`` and the figures of :func:`path_agreement`.  ``bundle``'s own correction and
-    variety are ignored; ``fits`` are :func:`song_fits` when the caller has them already."""
+                    varieties: Sequence[float] = VARIETIES,
+                    coverage: ChordCoverage | None = None,
+                    shares: Sequence[float] = COVERAGE_SHARES) -> list[dict[str, Any]]:
+    """Decode ``songs`` (each in its own key) with every correction, weights and variety, and
+    with ``coverage`` (the style's, fitted on its training songs) the variety "auto" at every
+    share of it; one record per trial: ``prior_correction``, ``weights`` (harmonic, voice
+    leading, context), ``variety`` (with ``coverage_share`` for "auto") and the figures of
+    :func:`path_agreement`.  ``bundle``'s own correction and variety are ignored; ``fits`` are
+    :func:`song_fits` when the caller has them already."""
     fits = song_fits(songs, bundle) if fits is None else fits
+    aims = [] if coverage is None else [dataclasses.replace(coverage, share=share) for share in shares]
     trials = []
     for correction in corrections:
         corrected = dataclasses.replace(bundle, prior_correction=correction)
@@ -144,14 +184,20 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
             scaled = factors.normalised()  # as the engine decodes
             lattices = [build_lattice(fit, corrected, prepared.mode, scaled)
                         for fit, prepared in zip(fits, songs)]
-            # the bonus's histogram depends on the lattice alone: once for all varieties
-            histograms = [expected_histogram(lattice) if any(varieties) else None for lattice in lattices]
+            # the bonus's histogram depends on the lattice alone: once for all varieties; and
+            # each song's path per bonus once for the fixed varieties and every share of "auto"
+            histograms = [expected_histogram(lattice) if any(varieties) or aims else None
+                          for lattice in lattices]
+            paths = [_SongPaths(lattice, prepared.grid.phrase_ends, histogram)
+                     for lattice, prepared, histogram in zip(lattices, songs, histograms)]
+            record = {"prior_correction": correction,
+                      "weights": [factors.harmonic, factors.voice_leading, factors.contextual]}
             for variety in varieties:
-                paths = [viterbi(with_variety(lattice, variety, prepared.grid.phrase_ends, histogram)).chords
-                         for lattice, prepared, histogram in zip(lattices, songs, histograms)]
-                trials.append({"prior_correction": correction,
-                               "weights": [factors.harmonic, factors.voice_leading, factors.contextual],
-                               "variety": variety, **path_agreement(songs, paths)})
+                trials.append({**record, "variety": variety,
+                               **path_agreement(songs, [song(variety) for song in paths])})
+            for aim in aims:
+                trials.append({**record, "variety": AUTO, "coverage_share": aim.share,
+                               **path_agreement(songs, [song.auto(aim) for song in paths])})
     return trials
 
 

@@ -27,6 +27,7 @@ steps, all with fixed seeds:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -45,6 +46,7 @@ from ..engine import Weights, harmonize_melody
 from ..features import FEATURE_NAMES
 from ..midi_out import write_atomic
 from ..scorer import STYLES, ModelBundle, chord_distribution
+from ..variety import ChordCoverage, Variety
 from ..vocabulary import VOCABULARY
 from .corpora import HarmonizedSong, LoadStats, corpus_pairs, load_corpus
 from .dataset import (
@@ -57,6 +59,8 @@ from .dataset import (
     unmapped_counts,
 )
 from .decoding import (
+    COVERAGE_RULE,
+    COVERAGE_SHARES,
     DECODING_WEIGHTS,
     PRIOR_CORRECTIONS,
     SELECTION_WEIGHTS,
@@ -66,6 +70,7 @@ from .decoding import (
     add_variety,
     baseline_roots,
     choose_decoding,
+    coverage_of,
     decoding_trials,
     song_fits,
 )
@@ -117,8 +122,8 @@ class _SklearnSession:
 
 def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
             prior_correction: float = 0.0, session: object | None = None,
-            weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False, variety: float = 0.0
-            ) -> ModelBundle:
+            weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False, variety: Variety = 0.0,
+            coverage: ChordCoverage | None = None) -> ModelBundle:
     """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn);
     ``per_beat`` is what its card will say (the songs here are cut already, so it only keeps the
     bundle true to the card)."""
@@ -128,7 +133,7 @@ def _bundle(style: str, model: object, tables: ContextTables, temperature: float
         start=dict(tables.start), end=dict(tables.end), temperature=temperature,
         prior_correction=prior_correction, output=_output_of(model),
         weights=(weights.harmonic, weights.voice_leading, weights.contextual), chord_per_beat=per_beat,
-        variety=variety,
+        variety=variety, coverage=coverage,
     )
 
 
@@ -261,11 +266,13 @@ def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weigh
     the songs' :func:`~.decoding.song_fits` when the caller has them already), decoded with
     ``bundle``'s variety as the engine decodes."""
     from ..decoder import posteriors
-    from ..engine import build_lattice, with_variety
+    from ..engine import build_lattice
+    from ..variety import apply_variety
 
     fits = song_fits(songs, bundle) if fits is None else fits
-    lattices = [(with_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised()), bundle.variety,
-                              prepared.grid.phrase_ends), prepared.labels)
+    lattices = [(apply_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised()),
+                               bundle.variety, prepared.grid.phrase_ends, bundle.coverage)[1],
+                 prepared.labels)
                 for fit, prepared in zip(fits, songs)]
     best, best_nll = 1.0, np.inf
     for temperature in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5):
@@ -369,17 +376,21 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     # The scorer's output on the validation songs, computed once for every trial and the temperature.
     scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat)
     fits = song_fits(prepared["validation"], scoring)
-    trials = decoding_trials(prepared["validation"], scoring, fits=fits)
+    fitted_coverage = coverage_of(prepared["train"])
+    log(f"chord coverage of the training songs: {fitted_coverage}")
+    trials = decoding_trials(prepared["validation"], scoring, fits=fits, coverage=fitted_coverage)
     baselines = baseline_roots(prepared["train"], prepared["validation"], style)
     log(f"baselines' same-root agreement on the validation songs: {baselines}")
     decoding = choose_decoding(trials, baselines)
     prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
     variety = decoding["variety"]
+    # the share "auto" aims at: the chosen trial's, or the human chords' own
+    coverage = dataclasses.replace(fitted_coverage, share=decoding.get("coverage_share", 1.0))
     log(f"decoding: {decoding} (of {len(trials)} trials)")
     temperature = calibrate_temperature(
         prepared["validation"],
         _bundle(style, model, tables, 1.0, prior_correction, weights=weights, per_beat=per_beat,
-                variety=variety),
+                variety=variety, coverage=coverage),
         weights, fits=fits)
     log(f"temperature: {temperature}")
 
@@ -393,7 +404,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights,
-                     per_beat=per_beat, variety=variety)
+                     per_beat=per_beat, variety=variety, coverage=coverage)
     onnx_raw = bundle.score(x_test.astype(np.float32))
     # Compared as what the decoder uses: each slot's distribution over its candidates.
     slots_test = len(y_test) // len(VOCABULARY)
@@ -461,12 +472,15 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
             "weights": asdict(weights),
             "prior_correction": prior_correction,
             "variety": variety,
+            "coverage": {**coverage.to_dict(), "fitted_on": f"{len(prepared['train'])} training songs",
+                         "rule": COVERAGE_RULE},
             "baselines_validation_root": baselines,
             "validation": trials,
             "rule": f"trials: every prior correction in {list(PRIOR_CORRECTIONS)} with every one of "
                     f"{len(DECODING_WEIGHTS)} factor weights (harmonic, voice leading and context in "
                     "tenths summing to 1, harmonic at least 0.4, context at least 0.1) and every variety "
-                    f"in {list(VARIETIES)}, decoding the validation songs. Of the trials whose same-root "
+                    f"in {list(VARIETIES)}, and 'auto' at each share {list(COVERAGE_SHARES)} of the "
+                    "coverage, decoding the validation songs. Of the trials whose same-root "
                     "agreement stays above the bigram HMM's and at least 1.5 times the notebook "
                     "algorithm's on the same songs (baselines_validation_root; where none does, the "
                     f"trials whose exact agreement is within {TARGETS_PRICE} of the best trial's), the "

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from harmonizer.scorer import load_model
-from harmonizer.training.decoding import DECODING_WEIGHTS, PRIOR_CORRECTIONS, VARIETIES, choose_decoding
+from harmonizer.training.decoding import (
+    COVERAGE_SHARES,
+    DECODING_WEIGHTS,
+    PRIOR_CORRECTIONS,
+    VARIETIES,
+    choose_decoding,
+)
 from harmonizer.training.train import train
 
 from ..conftest import SHARED_DATA
@@ -42,10 +48,16 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     # songs, and is what loads.
     decoding = on_disk["decoding"]
     trials = decoding["validation"]
-    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(VARIETIES) == 7 * 21 * 7
-    assert {(t["prior_correction"], tuple(t["weights"]), t["variety"]) for t in trials} == {
-        (c, (w.harmonic, w.voice_leading, w.contextual), v)
-        for c in PRIOR_CORRECTIONS for w in DECODING_WEIGHTS for v in VARIETIES}
+    varieties = [*VARIETIES, *(("auto", share) for share in COVERAGE_SHARES)]
+    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(varieties) == 7 * 21 * 10
+    assert {(t["prior_correction"], tuple(t["weights"]), t["variety"], t.get("coverage_share"))
+            for t in trials} == {
+        (c, (w.harmonic, w.voice_leading, w.contextual), *(v if isinstance(v, tuple) else (v, None)))
+        for c in PRIOR_CORRECTIONS for w in DECODING_WEIGHTS for v in varieties}
+    # "auto" aims at the training songs' chord coverage: a power law that grows with the length
+    coverage = decoding["coverage"]
+    assert 0 < coverage["exponent"] <= 1 and coverage["scale"] > 0
+    assert bundle.coverage is not None and bundle.coverage.target(64) > bundle.coverage.target(16) > 1
     for trial in trials:
         assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= trial["root"] <= 1
     baselines = decoding["baselines_validation_root"]
@@ -55,6 +67,7 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     assert bundle.prior_correction == decoding["prior_correction"] == chosen["prior_correction"]
     assert list(bundle.weights) == list(decoding["weights"].values()) == chosen["weights"]
     assert bundle.variety == decoding["variety"] == chosen["variety"]
+    assert chosen.get("coverage_share", 1.0) == coverage["share"]
     # The trials' quick decoding (Viterbi over scores computed once) is the engine's: the full
     # engine on the validation songs, at the chosen decoding, agrees with the human chords as
     # the trial said.

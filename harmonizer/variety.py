@@ -1,0 +1,159 @@
+"""Variety: how many different chords a harmonization uses, and how the decoder is told.
+
+The most likely progression leans on the few chords a style uses most: human harmonizations
+use more different chords in a piece.  With ``variety`` ``lambda > 0`` the decoder maximises the
+path's score plus ``lambda`` times the entropy of the piece's chord histogram, to first order:
+around the histogram ``h`` the lattice expects (its posteriors averaged over the slots), adding
+``N * H(h)`` changes by ``-log h(c)`` for each slot given chord ``c``, so each slot's emission
+gains ``-lambda * log h(c)``.  Chords the piece would otherwise rarely use gain the most.  A
+phrase's last slot and the slot before it get no bonus: they carry the cadence.
+
+One ``lambda`` for every piece gives a long piece the most new chords and a short one too few.
+``variety="auto"`` instead asks each piece for the number of different chords the style's own
+music uses in a piece of its length (:class:`ChordCoverage`: a power law in the number of slots,
+fitted on the style's training songs, times the share its card chose on validation songs) and
+takes the smallest ``lambda`` of :data:`AUTO_VARIETIES` whose best progression reaches it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+
+from .decoder import Lattice, posteriors, viterbi
+from .errors import OptionError
+
+__all__ = ["AUTO", "Variety", "VARIETY_FLOOR", "MAX_VARIETY", "AUTO_VARIETIES", "ChordCoverage",
+           "check_variety", "expected_histogram", "with_variety", "auto_variety", "apply_variety",
+           "fit_coverage"]
+
+#: The variety that asks each piece for its style's chord count (see the module docstring).
+AUTO: Literal["auto"] = "auto"
+#: A variety: a bonus weight in 0..MAX_VARIETY, or :data:`AUTO`.
+Variety: TypeAlias = float | Literal["auto"]
+#: The floor under the expected histogram's shares: a chord the lattice gives (almost) no
+#: weight in the piece gains at most ``-log(VARIETY_FLOOR)`` times ``variety``.
+VARIETY_FLOOR = 1e-4
+#: The largest variety the engine takes (its bonus then outweighs most fits: see README).
+MAX_VARIETY = 1.0
+#: The bonuses :data:`AUTO` tries, smallest first.  It stops at 0.5: beyond it the bonus
+#: outweighs the fit in most slots, and a piece that still lacks chords keeps 0.5's progression.
+AUTO_VARIETIES = tuple(round(0.05 * i, 2) for i in range(11))
+
+
+def check_variety(variety: object) -> Variety:
+    """``variety`` as a float or :data:`AUTO`, or OptionError unless it is a number in
+    0..MAX_VARIETY or the string ``"auto"``."""
+    if variety == AUTO:
+        return AUTO
+    if isinstance(variety, bool) or not isinstance(variety, (int, float)) \
+            or not 0.0 <= variety <= MAX_VARIETY:
+        raise OptionError(f"The variety must be a number in 0..{MAX_VARIETY:g} or 'auto'. Got {variety!r}.")
+    return float(variety)
+
+
+@dataclass(frozen=True, slots=True)
+class ChordCoverage:
+    """How many different chords a style's piece of ``n`` slots uses:
+    ``share * scale * n ** exponent`` (``scale`` and ``exponent`` fitted on the training songs'
+    human chords, ``share`` chosen on validation songs with the rest of the decoding)."""
+
+    scale: float
+    exponent: float
+    share: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("scale", "exponent", "share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value <= 0 or (name == "exponent" and value > 1):
+                raise ValueError(f"ChordCoverage.{name} must be a positive number"
+                                 f"{' up to 1' if name == 'exponent' else ''}. Got {value!r}.")
+
+    def target(self, slots: int) -> float:
+        """The number of different chords asked of a piece of ``slots`` slots."""
+        return self.share * self.scale * max(slots, 1) ** self.exponent
+
+    def to_dict(self) -> dict[str, float]:
+        return {"scale": self.scale, "exponent": self.exponent, "share": self.share}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChordCoverage:
+        """From a card's ``decoding.coverage``; ValueError if a field is missing or out of range."""
+        try:
+            return cls(data["scale"], data["exponent"], data.get("share", 1.0))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"a coverage needs scale, exponent and share ({error})") from None
+
+
+def fit_coverage(slot_counts: Any, chord_counts: Any) -> ChordCoverage:
+    """The least-squares power law ``chords = scale * slots ** exponent`` (in logs) through
+    songs' slot counts and different-chord counts (songs with none of either are left out)."""
+    slots = np.asarray(slot_counts, dtype=float)
+    chords = np.asarray(chord_counts, dtype=float)
+    kept = (slots > 0) & (chords > 0)
+    if kept.sum() < 2 or np.ptp(np.log(slots[kept])) == 0:
+        raise ValueError("fitting a chord coverage needs songs of at least two lengths")
+    exponent, intercept = np.polyfit(np.log(slots[kept]), np.log(chords[kept]), 1)
+    # a style whose longer songs used fewer chords would make no sense as a target: flat instead
+    exponent = float(min(max(exponent, 1e-3), 1.0))
+    scale = float(np.exp(np.mean(np.log(chords[kept]) - exponent * np.log(slots[kept]))))
+    return ChordCoverage(round(scale, 4), round(exponent, 4))
+
+
+def expected_histogram(lattice: Lattice) -> np.ndarray:
+    """The piece's chord histogram as ``lattice`` expects it: its posteriors (temperature 1)
+    averaged over the slots, (chords,)."""
+    marginals, _ = posteriors(lattice)
+    return marginals.mean(axis=0)
+
+
+def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray,
+                 histogram: np.ndarray | None = None) -> Lattice:
+    """``lattice`` with the variety bonus (see the module docstring) on every slot but a
+    phrase's last two (``phrase_ends``: one flag per slot) and the piece's last;
+    ``histogram`` is :func:`expected_histogram` of ``lattice`` when the caller has it."""
+    if not variety:
+        return lattice
+    if histogram is None:
+        histogram = expected_histogram(lattice)
+    bonus = -variety * np.log(histogram + VARIETY_FLOOR)
+    ends = np.asarray(phrase_ends, dtype=bool)
+    cadence = ends.copy()
+    cadence[:-1] |= ends[1:]
+    cadence[-1] = True
+    emission = np.where(cadence[:, None], lattice.emission, lattice.emission + bonus[None, :])
+    return Lattice(emission, lattice.transition, lattice.start, lattice.end)
+
+
+def auto_variety(lattice: Lattice, phrase_ends: np.ndarray, coverage: ChordCoverage,
+                 histogram: np.ndarray | None = None,
+                 path: Callable[[float], Sequence[int]] | None = None) -> float:
+    """The smallest bonus of :data:`AUTO_VARIETIES` whose best progression through ``lattice``
+    uses at least ``coverage``'s different chords for its length (the largest if none does).
+    ``path`` gives that progression for a bonus when the caller keeps them (training does)."""
+    target = coverage.target(len(lattice.emission))
+    if path is None:
+        histogram = expected_histogram(lattice) if histogram is None else histogram
+        path = lambda variety: viterbi(with_variety(lattice, variety, phrase_ends, histogram)).chords  # noqa: E731
+    reaching = (variety for variety in AUTO_VARIETIES if len(set(path(variety))) >= target)
+    return next(reaching, AUTO_VARIETIES[-1])
+
+
+def apply_variety(lattice: Lattice, variety: Variety, phrase_ends: np.ndarray,
+                  coverage: ChordCoverage | None) -> tuple[float, Lattice]:
+    """The bonus ``variety`` comes to for this piece (itself, or :func:`auto_variety`'s for
+    :data:`AUTO`, which needs the style's ``coverage``) and ``lattice`` with it."""
+    if not variety:
+        return 0.0, lattice
+    histogram = expected_histogram(lattice)
+    if variety == AUTO:
+        if coverage is None:
+            raise OptionError("The variety 'auto' needs the style's chord coverage (decoding.coverage in "
+                              "its model card, which this card lacks): give a number instead.")
+        variety = auto_variety(lattice, phrase_ends, coverage, histogram)
+    return float(variety), with_variety(lattice, float(variety), phrase_ends, histogram)

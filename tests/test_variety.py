@@ -1,0 +1,140 @@
+"""The variety "auto": each piece gets as many different chords as its style's music uses."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harmonizer.decoder import Lattice, viterbi
+from harmonizer.errors import ModelError, OptionError
+from harmonizer.variety import (
+    AUTO,
+    AUTO_VARIETIES,
+    ChordCoverage,
+    apply_variety,
+    auto_variety,
+    check_variety,
+    fit_coverage,
+    with_variety,
+)
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _lattice(slots: int = 12, chords: int = 6, seed: int = 3) -> tuple[Lattice, np.ndarray]:
+    """A lattice whose best path sticks to one chord unless pushed: chord 0 leads every slot by
+    a little, the others trail by random small margins."""
+    rng = np.random.default_rng(seed)
+    emission = -rng.uniform(0.2, 1.5, size=(slots, chords))
+    emission[:, 0] = 0.0
+    ends = np.zeros(slots, dtype=bool)
+    ends[slots // 2 - 1] = ends[-1] = True
+    return Lattice(emission, np.zeros((chords, chords)), np.zeros(chords), np.zeros(chords)), ends
+
+
+def test_check_variety_takes_numbers_and_auto_only():
+    assert check_variety(AUTO) == "auto" and check_variety(0) == 0.0 and check_variety(1) == 1.0
+    for bad in ("Auto", "0.2", None, True, -0.1, 1.01, float("nan")):
+        with pytest.raises(OptionError, match="'auto'"):
+            check_variety(bad)
+
+
+def test_chord_coverage_is_a_power_law_in_the_slots_and_checks_its_numbers():
+    coverage = ChordCoverage(2.0, 0.5, share=0.9)
+    assert coverage.target(16) == pytest.approx(0.9 * 2.0 * 4.0)
+    assert coverage.target(0) == coverage.target(1) == pytest.approx(1.8)  # no piece asks for less
+    assert ChordCoverage.from_dict(coverage.to_dict()) == coverage
+    assert ChordCoverage.from_dict({"scale": 2.0, "exponent": 0.5}).share == 1.0
+    for bad in ({"scale": 0, "exponent": 0.5}, {"scale": 2, "exponent": 1.5}, {"scale": 2, "exponent": -1},
+                {"scale": float("inf"), "exponent": 0.5}, {"scale": "2", "exponent": 0.5},
+                {"scale": 2, "exponent": 0.5, "share": 0}, {"exponent": 0.5},
+                {"scale": True, "exponent": 0.5}):
+        with pytest.raises(ValueError):
+            ChordCoverage.from_dict(bad)
+
+
+def test_fit_coverage_recovers_a_power_law_and_needs_two_lengths():
+    slots = np.array([8, 16, 32, 64, 128, 0])
+    chords = 1.5 * np.where(slots > 0, slots, 1) ** 0.4
+    fitted = fit_coverage(slots, chords)  # the song without slots is left out
+    assert fitted.scale == pytest.approx(1.5, abs=1e-3) and fitted.exponent == pytest.approx(0.4, abs=1e-3)
+    # longer songs with fewer chords would ask nothing sensible: the exponent stays positive
+    assert fit_coverage([10, 100], [8, 4]).exponent > 0
+    for slot_counts, chord_counts in (([16, 16], [3, 5]), ([16], [3]), ([], [])):
+        with pytest.raises(ValueError, match="two lengths"):
+            fit_coverage(slot_counts, chord_counts)
+
+
+def test_auto_takes_the_smallest_bonus_that_reaches_the_target():
+    lattice, ends = _lattice()
+    plain = viterbi(lattice).chords
+    assert len(set(plain)) == 1  # chord 0 throughout without a bonus
+    # a target the plain path meets already costs nothing
+    assert auto_variety(lattice, ends, ChordCoverage(0.9, 0.01)) == 0.0
+    target = ChordCoverage(2.9, 0.01)  # about three chords for any length
+    need = target.target(len(lattice.emission))
+    assert 2 < need <= 3
+    chosen = auto_variety(lattice, ends, target)
+    assert chosen in AUTO_VARIETIES and chosen > 0
+    reached = [len(set(viterbi(with_variety(lattice, v, ends)).chords)) for v in AUTO_VARIETIES]
+    assert reached[AUTO_VARIETIES.index(chosen)] >= 3
+    assert all(count < 3 for count in reached[:AUTO_VARIETIES.index(chosen)])
+    # a target no bonus reaches gets the largest
+    assert auto_variety(lattice, ends, ChordCoverage(50.0, 0.01)) == AUTO_VARIETIES[-1]
+    # apply_variety says which bonus it used and returns the lattice with it
+    used, varied = apply_variety(lattice, AUTO, ends, target)
+    assert used == chosen and np.array_equal(varied.emission, with_variety(lattice, chosen, ends).emission)
+    assert apply_variety(lattice, 0.0, ends, None) == (0.0, lattice)
+    with pytest.raises(OptionError, match="coverage"):
+        apply_variety(lattice, AUTO, ends, None)
+
+
+def test_the_engine_decodes_auto_per_piece_and_reports_the_bonus():
+    from harmonizer.api import harmonize_degrees
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.midi_in import read_midi
+    from harmonizer.scorer import load_model
+
+    melody, _ = read_midi(EXAMPLES / "ode_to_joy.mid").melody()
+    bundle = load_model("classical")
+    modest = dataclasses.replace(bundle, coverage=ChordCoverage(0.5, 0.01))
+    wide = dataclasses.replace(bundle, coverage=ChordCoverage(1.0, 0.9))
+    plain = harmonize_melody(melody, key="D", model=modest, variety=0.0)
+    low = harmonize_melody(melody, key="D", model=modest, variety=AUTO)
+    assert (low.variety, low.variety_auto) == (0.0, True) and low.symbols == plain.symbols
+    assert low.to_dict()["variety_auto"] is True and plain.to_dict()["variety_auto"] is False
+    high = harmonize_melody(melody, key="D", model=wide, variety=AUTO)
+    assert high.variety > 0 and len(set(high.symbols)) > len(set(plain.symbols))
+    target = wide.coverage.target(len(high.chords))
+    assert len(set(high.symbols)) >= target or high.variety == AUTO_VARIETIES[-1]
+    # a card that asks for "auto" decodes as a caller who asks for it
+    implied = harmonize_melody(melody, key="D", model=dataclasses.replace(wide, variety=AUTO))
+    assert implied.symbols == high.symbols and implied.variety == high.variety
+    # without a coverage to aim at, "auto" is refused with a one-line reason
+    with pytest.raises(OptionError, match="coverage"):
+        harmonize_degrees([1, 4, 5, 1], "D", model=dataclasses.replace(bundle, coverage=None), variety=AUTO)
+
+
+def test_a_card_asking_for_auto_needs_a_sound_coverage(tmp_path):
+    from harmonizer.scorer import load_model
+
+    source = Path(__file__).parent.parent / "models"
+    card = json.loads((source / "classical.json").read_text())
+    cases = (({"variety": "auto", "coverage": None}, "no decoding.coverage"),
+             ({"coverage": {"scale": -1, "exponent": 0.5}}, "decoding.coverage"),
+             ({"coverage": [1, 2]}, "decoding.coverage"),
+             ({"variety": "lots"}, "decoding.variety"))
+    for number, (decoding, message) in enumerate(cases):
+        folder = tmp_path / str(number)  # a folder each: loaded bundles are kept per folder
+        folder.mkdir()
+        for name in ("classical.onnx", "key_model.json"):
+            if (source / name).exists():
+                (folder / name).write_bytes((source / name).read_bytes())
+        broken = {**card, "decoding": {**card["decoding"], **decoding}}
+        (folder / "classical.json").write_text(json.dumps(broken))
+        with pytest.raises(ModelError, match=message):
+            load_model("classical", directory=folder)
