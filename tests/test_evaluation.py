@@ -67,8 +67,11 @@ def test_the_report_holds_the_tables_and_the_plot(evaluated):
 
     folk = load_model("folk")
     harmonic, voice_leading, contextual = folk.weights
+    variety = (f"variety auto (per piece, to {folk.coverage.share:g} x {folk.coverage.scale:g} x slots ^ "
+               f"{folk.coverage.exponent:g} different chords)" if folk.variety == "auto"
+               else f"variety {folk.variety:g}")
     assert (f"factor weights {harmonic:g} / {voice_leading:g} / {contextual:g} (harmonic, voice leading, "
-            f"context), prior correction {folk.prior_correction:g} and variety {folk.variety:g}") in text
+            f"context), prior correction {folk.prior_correction:g} and {variety}") in text
     # and how it found the keys: the key model's card checksum (as models/key_model.json states
     # it) and folk's own minor bias
     import json

@@ -195,15 +195,28 @@ def test_the_shipped_blues_model_is_the_documented_blend_of_the_shipped_jazz_mod
     held_out = card["metrics"]["held_out"]["wjd-blues"]
     assert held_out["blues"]["chords"]["ours_dom7"] > held_out["base"]["chords"]["ours_dom7"]
     # the blues' own decoding, chosen on its tuning songs by the decoding rule from every trial
-    from harmonizer.training.decoding import DECODING_WEIGHTS, PRIOR_CORRECTIONS, VARIETIES, choose_decoding
+    from harmonizer.training.decoding import (
+        COVERAGE_SHARES,
+        DECODING_WEIGHTS,
+        PRIOR_CORRECTIONS,
+        VARIETIES,
+        choose_decoding,
+    )
 
     trials = card["decoding"]["validation"]
-    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(VARIETIES)
+    varieties = len(VARIETIES) + len(COVERAGE_SHARES)  # the fixed ones and "auto" at each share
+    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * varieties
     # of the trials that pass the guard on ordinary melodies
     eligible = [t for t in trials if t["passes_guard"]]
     assert 0 < len(eligible) < len(trials)
     chosen = choose_decoding(eligible)
     assert blues.variety == card["decoding"]["variety"] == chosen["variety"]
+    # "auto" aims at the tuning songs' own chord coverage, at the chosen trial's share
+    coverage = card["decoding"]["coverage"]
+    assert coverage["fitted_on"].endswith("tuning songs")
+    assert blues.coverage is not None and blues.coverage.to_dict() == {
+        "scale": coverage["scale"], "exponent": coverage["exponent"], "share": coverage["share"]}
+    assert coverage["share"] == chosen.get("coverage_share", 1.0)
     assert list(blues.weights) == list(card["decoding"]["weights"].values()) == chosen["weights"]
     assert blues.prior_correction == card["decoding"]["prior_correction"] == chosen["prior_correction"]
     for key in ("evaluation", "evaluation_base"):
