@@ -60,39 +60,48 @@ def check_variety(variety: object) -> Variety:
 class ChordCoverage:
     """How many different chords a style's piece of ``n`` slots uses:
     ``share * scale * n ** exponent`` (``scale`` and ``exponent`` fitted on the training songs'
-    human chords, ``share`` chosen on validation songs with the rest of the decoding)."""
+    human chords, ``share`` chosen on validation songs with the rest of the decoding).  Below
+    ``min_slots``, the shortest song fitted, the law is not extrapolated (it would ask a
+    five-note phrase for five chords): the target shrinks in proportion to the slots instead."""
 
     scale: float
     exponent: float
     share: float = 1.0
+    min_slots: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("scale", "exponent", "share"):
+        for name in ("scale", "exponent", "share", "min_slots"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or value <= 0 or (name == "exponent" and value > 1):
-                raise ValueError(f"ChordCoverage.{name} must be a positive number"
+                    or value <= 0 or (name == "exponent" and value > 1) \
+                    or (name == "min_slots" and value != int(value)):
+                raise ValueError(f"ChordCoverage.{name} must be a positive "
+                                 f"{'whole number' if name == 'min_slots' else 'number'}"
                                  f"{' up to 1' if name == 'exponent' else ''}. Got {value!r}.")
 
     def target(self, slots: int) -> float:
         """The number of different chords asked of a piece of ``slots`` slots."""
-        return self.share * self.scale * max(slots, 1) ** self.exponent
+        slots = max(slots, 1)
+        law = self.share * self.scale * max(slots, self.min_slots) ** self.exponent
+        return law * min(slots / self.min_slots, 1.0)
 
     def to_dict(self) -> dict[str, float]:
-        return {"scale": self.scale, "exponent": self.exponent, "share": self.share}
+        return {"scale": self.scale, "exponent": self.exponent, "share": self.share,
+                "min_slots": self.min_slots}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChordCoverage:
         """From a card's ``decoding.coverage``; ValueError if a field is missing or out of range."""
         try:
-            return cls(data["scale"], data["exponent"], data.get("share", 1.0))
-        except (KeyError, TypeError) as error:
+            return cls(data["scale"], data["exponent"], data.get("share", 1.0), data.get("min_slots", 1))
+        except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"a coverage needs scale, exponent and share ({error})") from None
 
 
 def fit_coverage(slot_counts: Any, chord_counts: Any) -> ChordCoverage:
     """The least-squares power law ``chords = scale * slots ** exponent`` (in logs) through
-    songs' slot counts and different-chord counts (songs with none of either are left out)."""
+    songs' slot counts and different-chord counts (songs with none of either are left out),
+    valid from the shortest song's slots (``min_slots``)."""
     slots = np.asarray(slot_counts, dtype=float)
     chords = np.asarray(chord_counts, dtype=float)
     kept = (slots > 0) & (chords > 0)
@@ -102,7 +111,7 @@ def fit_coverage(slot_counts: Any, chord_counts: Any) -> ChordCoverage:
     # a style whose longer songs used fewer chords would make no sense as a target: flat instead
     exponent = float(min(max(exponent, 1e-3), 1.0))
     scale = float(np.exp(np.mean(np.log(chords[kept]) - exponent * np.log(slots[kept]))))
-    return ChordCoverage(round(scale, 4), round(exponent, 4))
+    return ChordCoverage(round(scale, 4), round(exponent, 4), min_slots=int(slots[kept].min()))
 
 
 def expected_histogram(lattice: Lattice) -> np.ndarray:

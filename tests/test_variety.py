@@ -48,11 +48,17 @@ def test_chord_coverage_is_a_power_law_in_the_slots_and_checks_its_numbers():
     assert coverage.target(16) == pytest.approx(0.9 * 2.0 * 4.0)
     assert coverage.target(0) == coverage.target(1) == pytest.approx(1.8)  # no piece asks for less
     assert ChordCoverage.from_dict(coverage.to_dict()) == coverage
+    # below the shortest song fitted the law is not extrapolated: the target shrinks with the slots
+    floored = ChordCoverage(2.0, 0.5, share=0.9, min_slots=16)
+    assert floored.target(64) == coverage.target(64) and floored.target(16) == coverage.target(16)
+    assert floored.target(4) == pytest.approx(coverage.target(16) / 4)  # 1.8 chords, not 3.6
+    assert ChordCoverage.from_dict(floored.to_dict()) == floored
     assert ChordCoverage.from_dict({"scale": 2.0, "exponent": 0.5}).share == 1.0
     for bad in ({"scale": 0, "exponent": 0.5}, {"scale": 2, "exponent": 1.5}, {"scale": 2, "exponent": -1},
                 {"scale": float("inf"), "exponent": 0.5}, {"scale": "2", "exponent": 0.5},
                 {"scale": 2, "exponent": 0.5, "share": 0}, {"exponent": 0.5},
-                {"scale": True, "exponent": 0.5}):
+                {"scale": True, "exponent": 0.5}, {"scale": 2, "exponent": 0.5, "min_slots": 2.5},
+                {"scale": 2, "exponent": 0.5, "min_slots": 0}):
         with pytest.raises(ValueError):
             ChordCoverage.from_dict(bad)
 
@@ -62,6 +68,7 @@ def test_fit_coverage_recovers_a_power_law_and_needs_two_lengths():
     chords = 1.5 * np.where(slots > 0, slots, 1) ** 0.4
     fitted = fit_coverage(slots, chords)  # the song without slots is left out
     assert fitted.scale == pytest.approx(1.5, abs=1e-3) and fitted.exponent == pytest.approx(0.4, abs=1e-3)
+    assert fitted.min_slots == 8
     # longer songs with fewer chords would ask nothing sensible: the exponent stays positive
     assert fit_coverage([10, 100], [8, 4]).exponent > 0
     for slot_counts, chord_counts in (([16, 16], [3, 5]), ([16], [3]), ([], [])):

@@ -68,7 +68,9 @@ VARIETY_TOLERANCE = 0.15
 #: How a card's ``decoding.coverage`` was found, as the card says it.
 COVERAGE_RULE = ("different chords = share * scale * slots ** exponent: scale and exponent by least "
                  "squares in logs over the training songs' human chords (different vocabulary chords "
-                 "against slots, per song); share: the chosen trial's (variety 'auto'), else 1")
+                 "against slots, per song); below min_slots (the shortest of those songs) the law is "
+                 "not extrapolated: its value at min_slots times slots / min_slots; share: the chosen "
+                 "trial's (variety 'auto'), else 1")
 #: The most exact agreement (share of slots) the targets may cost against the best trial.
 TARGETS_PRICE = 0.03
 

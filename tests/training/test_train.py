@@ -56,7 +56,7 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
         for c in PRIOR_CORRECTIONS for w in DECODING_WEIGHTS for v in varieties}
     # "auto" aims at the training songs' chord coverage: a power law that grows with the length
     coverage = decoding["coverage"]
-    assert 0 < coverage["exponent"] <= 1 and coverage["scale"] > 0
+    assert 0 < coverage["exponent"] <= 1 and coverage["scale"] > 0 and coverage["min_slots"] >= 1
     assert bundle.coverage is not None and bundle.coverage.target(64) > bundle.coverage.target(16) > 1
     for trial in trials:
         assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= trial["root"] <= 1
