@@ -215,7 +215,7 @@ def test_the_shipped_blues_model_is_the_documented_blend_of_the_shipped_jazz_mod
     coverage = card["decoding"]["coverage"]
     assert coverage["fitted_on"].endswith("tuning songs")
     assert blues.coverage is not None and blues.coverage.to_dict() == {
-        "scale": coverage["scale"], "exponent": coverage["exponent"], "share": coverage["share"]}
+        key: coverage[key] for key in ("scale", "exponent", "share", "min_slots")}
     assert coverage["share"] == chosen.get("coverage_share", 1.0)
     assert list(blues.weights) == list(card["decoding"]["weights"].values()) == chosen["weights"]
     assert blues.prior_correction == card["decoding"]["prior_correction"] == chosen["prior_correction"]
