@@ -99,7 +99,7 @@ def harmonize_file(
     ``melody_track`` is a MIDI track number or a MusicXML part index;
     ``accompaniment`` adds a piano part to MusicXML output; ``preview`` (.png or
     .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
-    renders the harmonized MIDI with FluidSynth; ``variety`` (0..1 or ``"auto"``,
+    renders the harmonized MIDI with FluidSynth; ``variety`` (0..1, ``"auto"`` or ``"colour"``,
     None: the style's own) asks for more different chords.  Raises the errors of
     :mod:`harmonizer.errors`, each naming the file.
     """

@@ -261,7 +261,13 @@ def run_batch(
         raise OptionError(f"--jobs must be at least 1. Got {jobs}.")
     from .scorer import load_model
 
-    load_model(options.style)  # a bad style or a missing model fails once, before any file
+    bundle = load_model(options.style)  # a bad style or a missing model fails once, before any file
+    if options.variety is not None:  # so does a variety the style cannot decode with
+        from .variety import check_variety
+
+        if isinstance(check_variety(options.variety), str) and bundle.coverage is None:
+            raise OptionError(f"The variety {options.variety!r} needs the {options.style} model's chord "
+                              "coverage (decoding.coverage in its card), which it lacks: give a number.")
     inputs = find_inputs(source_dir)
     try:
         target_dir.mkdir(parents=True, exist_ok=True)

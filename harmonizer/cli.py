@@ -16,8 +16,6 @@ from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, InputWarning, OptionEr
 
 if TYPE_CHECKING:
     from .engine import Weights
-
-if TYPE_CHECKING:
     from .variety import Variety
 
 __all__ = ["main", "build_parser"]
@@ -66,7 +64,8 @@ def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
                         help="0..1: how strongly to favour chords the piece would otherwise use "
                              "little; 0 gives the likeliest progression, more gives more different "
                              "chords; auto: as many different chords as the style's own music uses "
-                             "in a piece this long (default: the style's own, chosen on validation "
+                             "in a piece this long; colour: that many, by choosing the qualities on "
+                             "the likeliest roots (default: the style's own, chosen on validation "
                              "songs and kept in its model card)")
     parser.add_argument("--weights", metavar="H,V,C",
                         help="weights of harmonic fit, voice leading and context (default: the "
@@ -154,16 +153,18 @@ def _target_degrees(text: str | None) -> list[str] | None:
 
 def _variety(text: str | None) -> Variety | None:
     """``--variety``, or None for the style's own."""
-    from .variety import AUTO, check_variety  # noqa: PLC0415 - keep numpy's import out of --help
+    from .variety import AUTO, COLOUR, check_variety  # noqa: PLC0415 - keep numpy's import out of --help
 
     if text is None:
         return None
-    if text.strip().lower() == AUTO:
-        return AUTO
+    word = text.strip().lower()
+    if word in (AUTO, COLOUR, "color"):
+        return COLOUR if word == "color" else check_variety(word)
     try:
         return check_variety(float(text))
     except (ValueError, OptionError):
-        raise OptionError(f"--variety takes a number in 0..1, like 0.2, or auto. Got {text!r}.") from None
+        raise OptionError(f"--variety takes a number in 0..1, like 0.2, or auto or colour. "
+                          f"Got {text!r}.") from None
 
 
 def _weights(text: str | None) -> Weights | None:

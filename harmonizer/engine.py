@@ -31,7 +31,8 @@ Variety
 The most likely progression leans on the few chords a style uses most.  ``variety`` (the card's
 ``decoding.variety``, chosen with the weights, or the caller's) adds a bonus for the chords the
 piece would otherwise rarely use: a fixed weight, or ``"auto"``, the smallest weight that gives
-the piece as many different chords as the style's own music uses in a piece of its length.
+the piece as many different chords as the style's own music uses in a piece of its length, or
+``"colour"``, which aims at that count by choosing qualities on the likeliest roots.
 See :mod:`harmonizer.variety`.
 """
 
@@ -54,7 +55,7 @@ from .melody import Melody
 from .scorer import FIT_FLOOR, ModelBundle, load_model
 from .slots import Slot, SlotGrid, make_slots
 from .theory import Key, degree_of, parse_key
-from .variety import AUTO, Variety, apply_variety, check_variety, expected_histogram, with_variety
+from .variety import Variety, apply_variety, check_variety, expected_histogram, with_variety
 from .vocabulary import VOCABULARY
 from .voicing import VOICE_LEADING_SCALE, realised_movement, voice_chords, voice_leading_matrix
 
@@ -173,8 +174,9 @@ class Harmonization:
     slots: tuple[Slot, ...] = field(default=(), repr=False)
     #: The variety bonus the piece was decoded with (its style's, or the caller's).
     variety: float = 0.0
-    #: Whether that bonus was chosen for this piece (variety ``"auto"``: see harmonizer.variety).
-    variety_auto: bool = False
+    #: How that bonus was chosen: ``"fixed"`` (the number asked for), or for this piece,
+    #: ``"auto"`` or ``"colour"`` (see harmonizer.variety).
+    variety_mode: str = "fixed"
 
     @property
     def numerals(self) -> list[str]:
@@ -203,7 +205,7 @@ class Harmonization:
             "harmonic_rhythm": self.harmonic_rhythm,
             "weights": asdict(self.weights),
             "variety": self.variety,
-            "variety_auto": self.variety_auto,
+            "variety_mode": self.variety_mode,
             "overall_score": self.overall_score,
             "confidence": self.confidence,
             "target_mask": self.target_mask,
@@ -346,8 +348,8 @@ def harmonize_melody(
 
     ``key`` overrides key finding; ``key_signature`` is the file's own key
     signature, used as evidence.  ``alternatives`` is how many whole
-    progressions to rank (the best one included).  ``variety`` (0..1, or
-    ``"auto"``) asks for more different chords in the piece (see :mod:`harmonizer.variety`;
+    progressions to rank (the best one included).  ``variety`` (0..1,
+    ``"auto"`` or ``"colour"``) asks for more different chords in the piece (see :mod:`harmonizer.variety`;
     None: the style's own, its card's ``decoding.variety``).  Raises
     :class:`~harmonizer.errors.OptionError` for bad options,
     :class:`~harmonizer.errors.InputError` for an unusable melody and
@@ -485,6 +487,6 @@ def harmonize_grid(
         melody_source=melody.source,
         slots=grid.slots,
         variety=applied,
-        variety_auto=asked == AUTO,
+        variety_mode=asked if isinstance(asked, str) else "fixed",
     )
 

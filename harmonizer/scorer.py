@@ -24,7 +24,7 @@ from .errors import ModelError, OptionError
 from .features import FEATURE_NAMES
 from .key_finding import KeyModel
 from .theory import Mode
-from .variety import AUTO, ChordCoverage, Variety, check_variety
+from .variety import ChordCoverage, Variety, check_variety
 from .vocabulary import VOCABULARY
 
 __all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "key_model_digest",
@@ -86,11 +86,11 @@ class ModelBundle:
     #: here serve only bundles built in code, as training builds its candidates.
     weights: tuple[float, float, float] = (0.5, 0.3, 0.2)
     #: How much the decoder favours a piece's less used chords (``decoding.variety`` in the
-    #: card, 0 = none, or ``"auto"``; see :mod:`harmonizer.variety`), chosen on validation songs
-    #: with the weights.
+    #: card, 0 = none, or ``"auto"`` or ``"colour"``; see :mod:`harmonizer.variety`), chosen on
+    #: validation songs with the weights.
     variety: Variety = 0.0
     #: How many different chords the style's pieces use for their length (``decoding.coverage``
-    #: in the card), which the variety ``"auto"`` aims at; None for a card without one.
+    #: in the card), which the varieties ``"auto"`` and ``"colour"`` aim at; None for a card without one.
     coverage: ChordCoverage | None = None
     #: What the model returns per row (the card's ``output``): ``"probability"``, that this
     #: candidate is the chord a musician would write (a binary classifier), or ``"score"``, a
@@ -246,15 +246,16 @@ def _load(style: str, directory: str) -> ModelBundle:
         variety = check_variety(decoding.get("variety", 0.0))
     except OptionError:
         raise ModelError(f"{card_path}: decoding.variety {decoding.get('variety')!r} is not a number "
-                         "in 0..1 or 'auto'") from None
+                         "in 0..1, 'auto' or 'colour'") from None
     coverage = None
     if decoding.get("coverage") is not None:
         try:
             coverage = ChordCoverage.from_dict(decoding["coverage"])
         except (ValueError, AttributeError) as error:
             raise ModelError(f"{card_path}: decoding.coverage {decoding['coverage']!r}: {error}") from None
-    if variety == AUTO and coverage is None:
-        raise ModelError(f"{card_path}: decoding.variety is 'auto' but the card has no decoding.coverage")
+    if isinstance(variety, str) and coverage is None:
+        raise ModelError(f"{card_path}: decoding.variety is {variety!r} but the card has no "
+                         "decoding.coverage")
     key_model = _load_key_model(folder, style)
     output = card.get("output", "probability")
     if output not in OUTPUTS:

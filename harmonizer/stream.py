@@ -115,7 +115,8 @@ def harmonize_stream(
     options are those of :func:`harmonizer.engine.harmonize_melody`;
     ``target_degrees`` like ``[1, 4, 5]`` or ``["1", "b3"]``; ``weights`` a
     :class:`~harmonizer.engine.Weights`, three numbers or ``"0.5,0.3,0.2"`` (default: the
-    style's own, from its model card); ``variety`` 0..1 or ``"auto"`` (default: the style's own).
+    style's own, from its model card); ``variety`` 0..1, ``"auto"`` or ``"colour"`` (default: the
+    style's own).
 
     Raises :class:`OptionError` for a bad option or a non-stream input,
     :class:`NoMelodyError` when there are no pitched notes, and the engine's

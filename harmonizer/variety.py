@@ -13,10 +13,19 @@ One ``lambda`` for every piece gives a long piece the most new chords and a shor
 music uses in a piece of its length (:class:`ChordCoverage`: a power law in the number of slots,
 fitted on the style's training songs, times the share its card chose on validation songs) and
 takes the smallest ``lambda`` of :data:`AUTO_VARIETIES` whose best progression reaches it.
+
+``variety="colour"`` aims at the same chord count another way: it keeps the roots of the likeliest
+progression (no bonus) and lets the bonus choose only each chord's quality, a triad, a seventh,
+a suspension, on those roots (:func:`colour_variety`: the smallest ``lambda`` of
+:data:`COLOUR_VARIETIES` that reaches the count).  Human harmonizations of a style often move
+through about as many roots as its likeliest progression but colour them more: the bonus then
+costs agreement on the qualities only, never on the roots.  The alternatives and confidences of a
+coloured piece are those of its qualities, given its roots.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,15 +35,18 @@ import numpy as np
 
 from .decoder import Lattice, posteriors, viterbi
 from .errors import OptionError
+from .vocabulary import VOCABULARY
 
-__all__ = ["AUTO", "Variety", "VARIETY_FLOOR", "MAX_VARIETY", "AUTO_VARIETIES", "ChordCoverage",
-           "check_variety", "expected_histogram", "with_variety", "auto_variety", "apply_variety",
-           "fit_coverage"]
+__all__ = ["AUTO", "COLOUR", "Variety", "VARIETY_FLOOR", "MAX_VARIETY", "AUTO_VARIETIES",
+           "COLOUR_VARIETIES", "ChordCoverage", "check_variety", "expected_histogram", "with_variety",
+           "auto_variety", "colour_variety", "same_roots", "apply_variety", "fit_coverage"]
 
 #: The variety that asks each piece for its style's chord count (see the module docstring).
 AUTO: Literal["auto"] = "auto"
-#: A variety: a bonus weight in 0..MAX_VARIETY, or :data:`AUTO`.
-Variety: TypeAlias = float | Literal["auto"]
+#: The variety that keeps the likeliest roots and colours their qualities (module docstring).
+COLOUR: Literal["colour"] = "colour"
+#: A variety: a bonus weight in 0..MAX_VARIETY, :data:`AUTO` or :data:`COLOUR`.
+Variety: TypeAlias = float | Literal["auto", "colour"]
 #: The floor under the expected histogram's shares: a chord the lattice gives (almost) no
 #: weight in the piece gains at most ``-log(VARIETY_FLOOR)`` times ``variety``.
 VARIETY_FLOOR = 1e-4
@@ -43,16 +55,23 @@ MAX_VARIETY = 1.0
 #: The bonuses :data:`AUTO` tries, smallest first.  It stops at 0.5: beyond it the bonus
 #: outweighs the fit in most slots, and a piece that still lacks chords keeps 0.5's progression.
 AUTO_VARIETIES = tuple(round(0.05 * i, 2) for i in range(11))
+#: The bonuses :data:`COLOUR` tries, smallest first: with the roots fixed the bonus can only
+#: change qualities, so it may go up to MAX_VARIETY.
+COLOUR_VARIETIES = tuple(round(0.05 * i, 2) for i in range(21))
+_ROOTS = np.array([chord.root for chord in VOCABULARY])
 
 
 def check_variety(variety: object) -> Variety:
-    """``variety`` as a float or :data:`AUTO`, or OptionError unless it is a number in
-    0..MAX_VARIETY or the string ``"auto"``."""
+    """``variety`` as a float, :data:`AUTO` or :data:`COLOUR`, or OptionError unless it is a
+    number in 0..MAX_VARIETY or the string ``"auto"`` or ``"colour"``."""
     if variety == AUTO:
         return AUTO
+    if variety == COLOUR:
+        return COLOUR
     if isinstance(variety, bool) or not isinstance(variety, (int, float)) \
             or not 0.0 <= variety <= MAX_VARIETY:
-        raise OptionError(f"The variety must be a number in 0..{MAX_VARIETY:g} or 'auto'. Got {variety!r}.")
+        raise OptionError(f"The variety must be a number in 0..{MAX_VARIETY:g}, 'auto' or 'colour'. "
+                          f"Got {variety!r}.")
     return float(variety)
 
 
@@ -93,9 +112,11 @@ class ChordCoverage:
     def from_dict(cls, data: Mapping[str, Any]) -> ChordCoverage:
         """From a card's ``decoding.coverage``; ValueError if a field is missing or out of range."""
         try:
-            return cls(data["scale"], data["exponent"], data.get("share", 1.0), data.get("min_slots", 1))
+            coverage = cls(data["scale"], data["exponent"], data.get("share", 1.0), data.get("min_slots", 1))
         except (KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"a coverage needs scale, exponent and share ({error})") from None
+            raise ValueError(f"a coverage needs a scale and an exponent ({error})") from None
+        # a whole number written as 25.0 reads as 25
+        return dataclasses.replace(coverage, min_slots=int(coverage.min_slots))
 
 
 def fit_coverage(slot_counts: Any, chord_counts: Any) -> ChordCoverage:
@@ -141,28 +162,59 @@ def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray,
 
 def auto_variety(lattice: Lattice, phrase_ends: np.ndarray, coverage: ChordCoverage,
                  histogram: np.ndarray | None = None,
-                 path: Callable[[float], Sequence[int]] | None = None) -> float:
-    """The smallest bonus of :data:`AUTO_VARIETIES` whose best progression through ``lattice``
-    uses at least ``coverage``'s different chords for its length (the largest if none does).
-    ``path`` gives that progression for a bonus when the caller keeps them (training does)."""
+                 path: Callable[[float], Sequence[int]] | None = None,
+                 ladder: Sequence[float] = AUTO_VARIETIES) -> float:
+    """The smallest bonus of ``ladder`` whose best progression through ``lattice`` uses at least
+    ``coverage``'s different chords for its length (if none does, the smallest that gives the
+    most: a bonus that changes nothing is not reported as used).  ``path`` gives
+    that progression for a bonus when the caller keeps them (training does)."""
     target = coverage.target(len(lattice.emission))
     if path is None:
         histogram = expected_histogram(lattice) if histogram is None else histogram
         path = lambda variety: viterbi(with_variety(lattice, variety, phrase_ends, histogram)).chords  # noqa: E731
-    reaching = (variety for variety in AUTO_VARIETIES if len(set(path(variety))) >= target)
-    return next(reaching, AUTO_VARIETIES[-1])
+    best, most = ladder[0], -1
+    for variety in ladder:
+        count = len(set(path(variety)))
+        if count >= target:
+            return variety
+        if count > most:  # none reaches it: the smallest bonus that gives the most chords
+            best, most = variety, count
+    return best
+
+
+def same_roots(lattice: Lattice, path: Sequence[int]) -> Lattice:
+    """``lattice`` with each slot open only to the chords on the root of ``path``'s chord there."""
+    allowed = _ROOTS[None, :] == _ROOTS[np.asarray(path)][:, None]
+    return Lattice(np.where(allowed, lattice.emission, -np.inf), lattice.transition, lattice.start,
+                   lattice.end)
+
+
+def colour_variety(lattice: Lattice, phrase_ends: np.ndarray, coverage: ChordCoverage
+                   ) -> tuple[float, Lattice]:
+    """The :data:`COLOUR` decoding: the smallest bonus of :data:`COLOUR_VARIETIES` that gives the
+    piece ``coverage``'s chord count with the roots of ``lattice``'s best progression, and the
+    lattice (restricted to those roots) with that bonus."""
+    restricted = same_roots(lattice, viterbi(lattice).chords)
+    histogram = expected_histogram(restricted)
+    variety = auto_variety(restricted, phrase_ends, coverage, histogram, ladder=COLOUR_VARIETIES)
+    return variety, with_variety(restricted, variety, phrase_ends, histogram)
 
 
 def apply_variety(lattice: Lattice, variety: Variety, phrase_ends: np.ndarray,
                   coverage: ChordCoverage | None) -> tuple[float, Lattice]:
     """The bonus ``variety`` comes to for this piece (itself, or :func:`auto_variety`'s for
-    :data:`AUTO`, which needs the style's ``coverage``) and ``lattice`` with it."""
+    :data:`AUTO`, or :func:`colour_variety`'s for :data:`COLOUR`, both of which need the style's
+    ``coverage``) and ``lattice`` with it."""
     if not variety:
         return 0.0, lattice
-    histogram = expected_histogram(lattice)
-    if variety == AUTO:
+    if isinstance(variety, str):  # AUTO or COLOUR: both aim at the style's chord count
         if coverage is None:
-            raise OptionError("The variety 'auto' needs the style's chord coverage (decoding.coverage in "
-                              "its model card, which this card lacks): give a number instead.")
+            raise OptionError(f"The variety {variety!r} needs the style's chord coverage (decoding.coverage "
+                              "in its model card, which this card lacks): give a number instead.")
+        if variety == COLOUR:
+            return colour_variety(lattice, phrase_ends, coverage)
+        histogram = expected_histogram(lattice)
         variety = auto_variety(lattice, phrase_ends, coverage, histogram)
+        return variety, with_variety(lattice, variety, phrase_ends, histogram)
+    histogram = expected_histogram(lattice)
     return float(variety), with_variety(lattice, float(variety), phrase_ends, histogram)

@@ -150,14 +150,15 @@ def test_variety_defaults_to_the_styles_own_and_can_be_given(tmp_path, capsys):
     source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
     symbols = {}
     own = load_model("classical").card["decoding"].get("variety", 0.0)
-    for options in ([], ["--variety", "0"], ["--variety", "0.3"], ["--variety", "AUTO"]):
+    for options in ([], ["--variety", "0"], ["--variety", "0.3"], ["--variety", "AUTO"],
+                    ["--variety", "color"]):
         assert main([str(source), "--json", "--no-write", "--style", "classical", *options]) == 0
         data = json.loads(capsys.readouterr().out)
-        asked = options[1].lower() if options else own
-        # "auto" reports the bonus it chose for this piece
-        assert data["variety_auto"] is (asked == "auto")
-        if asked == "auto":
-            assert 0 <= data["variety"] <= 0.5
+        asked = {"color": "colour"}.get(options[1].lower(), options[1].lower()) if options else own
+        # "auto" and "colour" report the bonus they chose for this piece
+        assert data["variety_mode"] == (asked if asked in ("auto", "colour") else "fixed")
+        if asked in ("auto", "colour"):
+            assert 0 <= data["variety"] <= 1
         else:
             assert data["variety"] == float(asked)
         symbols[tuple(options)] = {c["symbol"] for c in data["chords"]}

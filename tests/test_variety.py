@@ -14,6 +14,7 @@ from harmonizer.errors import ModelError, OptionError
 from harmonizer.variety import (
     AUTO,
     AUTO_VARIETIES,
+    COLOUR,
     ChordCoverage,
     apply_variety,
     auto_variety,
@@ -21,6 +22,7 @@ from harmonizer.variety import (
     fit_coverage,
     with_variety,
 )
+from harmonizer.vocabulary import VOCABULARY
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -36,8 +38,9 @@ def _lattice(slots: int = 12, chords: int = 6, seed: int = 3) -> tuple[Lattice, 
     return Lattice(emission, np.zeros((chords, chords)), np.zeros(chords), np.zeros(chords)), ends
 
 
-def test_check_variety_takes_numbers_and_auto_only():
+def test_check_variety_takes_numbers_auto_and_colour_only():
     assert check_variety(AUTO) == "auto" and check_variety(0) == 0.0 and check_variety(1) == 1.0
+    assert check_variety(COLOUR) == "colour"
     for bad in ("Auto", "0.2", None, True, -0.1, 1.01, float("nan")):
         with pytest.raises(OptionError, match="'auto'"):
             check_variety(bad)
@@ -90,14 +93,25 @@ def test_auto_takes_the_smallest_bonus_that_reaches_the_target():
     reached = [len(set(viterbi(with_variety(lattice, v, ends)).chords)) for v in AUTO_VARIETIES]
     assert reached[AUTO_VARIETIES.index(chosen)] >= 3
     assert all(count < 3 for count in reached[:AUTO_VARIETIES.index(chosen)])
-    # a target no bonus reaches gets the largest
-    assert auto_variety(lattice, ends, ChordCoverage(50.0, 0.01)) == AUTO_VARIETIES[-1]
+    # a target no bonus reaches gets the smallest bonus that gives the most chords
+    unreachable = auto_variety(lattice, ends, ChordCoverage(50.0, 0.01))
+    assert reached[AUTO_VARIETIES.index(unreachable)] == max(reached)
+    assert all(count < max(reached) for count in reached[:AUTO_VARIETIES.index(unreachable)])
+    # where every slot carries a cadence no bonus changes anything: none is reported
+    assert auto_variety(lattice, np.ones(len(ends), dtype=bool), ChordCoverage(50.0, 0.01)) == 0.0
     # apply_variety says which bonus it used and returns the lattice with it
     used, varied = apply_variety(lattice, AUTO, ends, target)
     assert used == chosen and np.array_equal(varied.emission, with_variety(lattice, chosen, ends).emission)
     assert apply_variety(lattice, 0.0, ends, None) == (0.0, lattice)
-    with pytest.raises(OptionError, match="coverage"):
-        apply_variety(lattice, AUTO, ends, None)
+    for variety in (AUTO, COLOUR):
+        with pytest.raises(OptionError, match="coverage"):
+            apply_variety(lattice, variety, ends, None)
+    # "colour" keeps the plain path's roots (chord 0's throughout here) and varies the qualities
+    full, ends = _lattice(chords=len(VOCABULARY))
+    used, coloured = apply_variety(full, COLOUR, ends, ChordCoverage(2.9, 0.01))
+    roots = np.array([chord.root for chord in VOCABULARY])
+    path = viterbi(coloured).chords
+    assert used > 0 and all(roots[chord] == roots[0] for chord in path) and len(set(path)) >= 3
 
 
 def test_the_engine_decodes_auto_per_piece_and_reports_the_bonus():
@@ -112,12 +126,17 @@ def test_the_engine_decodes_auto_per_piece_and_reports_the_bonus():
     wide = dataclasses.replace(bundle, coverage=ChordCoverage(1.0, 0.9))
     plain = harmonize_melody(melody, key="D", model=modest, variety=0.0)
     low = harmonize_melody(melody, key="D", model=modest, variety=AUTO)
-    assert (low.variety, low.variety_auto) == (0.0, True) and low.symbols == plain.symbols
-    assert low.to_dict()["variety_auto"] is True and plain.to_dict()["variety_auto"] is False
+    assert (low.variety, low.variety_mode) == (0.0, "auto") and low.symbols == plain.symbols
+    assert low.to_dict()["variety_mode"] == "auto" and plain.to_dict()["variety_mode"] == "fixed"
     high = harmonize_melody(melody, key="D", model=wide, variety=AUTO)
     assert high.variety > 0 and len(set(high.symbols)) > len(set(plain.symbols))
     target = wide.coverage.target(len(high.chords))
-    assert len(set(high.symbols)) >= target or high.variety == AUTO_VARIETIES[-1]
+    assert len(set(high.symbols)) >= target or high.variety > 0
+    # "colour" keeps the likeliest progression's roots and varies the qualities on them
+    coloured = harmonize_melody(melody, key="D", model=wide, variety="colour")
+    assert coloured.variety_mode == "colour" and coloured.variety > 0
+    assert [c.root for c in coloured.chords] == [c.root for c in plain.chords]
+    assert len(set(coloured.symbols)) > len(set(plain.symbols))
     # a card that asks for "auto" decodes as a caller who asks for it
     implied = harmonize_melody(melody, key="D", model=dataclasses.replace(wide, variety=AUTO))
     assert implied.symbols == high.symbols and implied.variety == high.variety

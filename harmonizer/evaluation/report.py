@@ -52,9 +52,9 @@ def markdown_tables(results: dict[str, Any]) -> str:
         harmonic, voice_leading, contextual = model["weights"]
         variety = model.get("variety", 0.0)
         coverage = model.get("coverage") or {}
-        variety_text = (f"variety auto (per piece, to {coverage.get('share', 1.0):g} x "
+        variety_text = (f"variety {variety} (per piece, to {coverage.get('share', 1.0):g} x "
                         f"{coverage.get('scale', 0):g} x slots ^ {coverage.get('exponent', 0):g} "
-                        "different chords)" if variety == "auto" else f"variety {variety:g}")
+                        "different chords)" if isinstance(variety, str) else f"variety {variety:g}")
         decoding = (f"; decoded with the card's factor weights {harmonic:g} / {voice_leading:g} / "
                     f"{contextual:g} (harmonic, voice leading, context), prior correction "
                     f"{model['prior_correction']:g} and {variety_text}")

@@ -73,6 +73,7 @@ from ..errors import OptionError
 from ..midi_out import write_atomic
 from ..scorer import ModelBundle, load_model
 from ..theory import Mode
+from ..variety import ChordCoverage
 from ..vocabulary import VOCABULARY, chord_index
 from .blues_prior import (
     BLUES_CHORDS,
@@ -315,8 +316,12 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     temperature = base.temperature
     if tuning_songs:
         blended = blues_bundle(base, tables)
-        # the blues' own chord coverage: what "auto" aims at is the tuning songs' human chords
-        coverage = coverage_of(tuning_songs)
+        # the blues' own chord coverage: what "auto" and "colour" aim at is the tuning songs' chords
+        try:
+            coverage: ChordCoverage | None = coverage_of(tuning_songs)
+        except ValueError as error:  # too few songs, or all of one length: no "auto" or "colour"
+            coverage = None
+            log(f"no chord coverage: {error}")
         log(f"chord coverage of the tuning songs: {coverage}")
         decoding_table = decoding_trials(tuning_songs, blended, coverage=coverage)
         eligible = decoding_table
@@ -332,7 +337,8 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         chosen = choose_decoding(eligible)
         decoding = {"weights": tuple(chosen["weights"]), "prior_correction": chosen["prior_correction"],
                     "variety": chosen["variety"],
-                    "coverage": dataclasses.replace(coverage, share=chosen.get("coverage_share", 1.0))}
+                    "coverage": None if coverage is None
+                    else dataclasses.replace(coverage, share=chosen.get("coverage_share", 1.0))}
         log(f"decoding: {chosen} (of {len(decoding_table)} trials)")
         decoded = blues_bundle(base, tables, decoding=decoding)
         temperature = calibrate_temperature(tuning_songs, decoded, style_weights(decoded))
@@ -356,12 +362,13 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         card["decoding"] = {
             "weights": dict(zip(("harmonic", "voice_leading", "contextual"), decoding["weights"])),
             "prior_correction": decoding["prior_correction"], "variety": decoding["variety"],
-            "coverage": {**decoding["coverage"].to_dict(), "fitted_on": f"{len(tuning_songs)} tuning songs",
-                         "rule": COVERAGE_RULE.replace("training songs", "tuning songs")},
+            **({} if decoding["coverage"] is None else {"coverage": {
+                **decoding["coverage"].to_dict(), "fitted_on": f"{len(tuning_songs)} tuning songs",
+                "rule": COVERAGE_RULE.replace("training songs", "tuning songs")}}),
             "validation": decoding_table,
             "rule": f"the blues' own, chosen on the tuning songs with the blend fixed: every prior "
                     f"correction in {list(PRIOR_CORRECTIONS)}, each of {len(DECODING_WEIGHTS)} factor "
-                    f"weights and every variety in {list(VARIETIES)} and 'auto' at each share "
+                    f"weights and every variety in {list(VARIETIES)} and 'auto' and 'colour' at each share "
                     f"{list(COVERAGE_SHARES)} of the coverage; of the trials whose same-root "
                     f"agreement on the guard songs is within {GUARD_TOLERANCE} of the base model's "
                     "(passes_guard; all trials if none does), the trials within "

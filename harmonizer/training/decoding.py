@@ -5,12 +5,12 @@ after dividing ``P(chord) ** beta`` out of the fit, and a song-level bonus for t
 piece uses least, weighted by ``variety`` (see :mod:`harmonizer.variety`).  The scorer is trained
 once; these numbers only say how much to trust each factor, so they are chosen afterwards, like
 the language-model weight of a speech recogniser: every combination of :data:`PRIOR_CORRECTIONS`,
-:data:`DECODING_WEIGHTS` and the varieties (each of :data:`VARIETIES`, and "auto" at each of
+:data:`DECODING_WEIGHTS` and the varieties (each of :data:`VARIETIES`, "auto" and "colour" at each of
 :data:`COVERAGE_SHARES` of the chord coverage of the training songs, :func:`coverage_of`)
 decodes the validation songs (key given) and :func:`choose_decoding` applies the rule below.
 The scorer's output for the validation songs is computed once, and so is each lattice's
 expected chord histogram (which the variety bonus reads) and its best path per bonus, shared
-by the fixed varieties and "auto"; only the Viterbi path is redone per trial.
+by the fixed varieties, "auto" and "colour"; only the Viterbi path is redone per trial.
 
 The rule is the issue's targets, measured on the validation songs.  First, agreement: same-root
 agreement above the bigram HMM's and at least 1.5 times the notebook algorithm's, both run on
@@ -23,7 +23,7 @@ human chords) and the variety (chord histogram entropy and chord coverage within
 :data:`VARIETY_TOLERANCE` of the human chords'); else the most accurate that meets the cadences;
 else the most accurate.  Equal exact agreement goes to the better same-root agreement, then to
 the trial tried first (smaller ``beta``, then the order of :data:`DECODING_WEIGHTS`, then
-smaller variety, the fixed ones before "auto", then the smaller share).
+smaller variety, the fixed ones before "auto" before "colour", then the smaller share).
 """
 
 from __future__ import annotations
@@ -40,7 +40,17 @@ from ..engine import Weights, build_lattice
 from ..features import build_features
 from ..scorer import ModelBundle
 from ..theory import Key
-from ..variety import AUTO, ChordCoverage, auto_variety, expected_histogram, fit_coverage, with_variety
+from ..variety import (
+    AUTO,
+    COLOUR,
+    COLOUR_VARIETIES,
+    ChordCoverage,
+    auto_variety,
+    expected_histogram,
+    fit_coverage,
+    same_roots,
+    with_variety,
+)
 from ..vocabulary import VOCABULARY
 from .dataset import SongSlots
 
@@ -62,7 +72,7 @@ DECODING_WEIGHTS = tuple(Weights(h / 10, v / 10, (10 - h - v) / 10)
 SELECTION_WEIGHTS = Weights()
 #: The variety bonuses tried (0: none; by 0.4 the bonus outweighs the fit in most slots).
 VARIETIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
-#: The shares of the style's chord coverage the variety "auto" is tried at (see harmonizer.variety).
+#: The shares of the style's chord coverage "auto" and "colour" are tried at (harmonizer.variety).
 COVERAGE_SHARES = (0.8, 0.9, 1.0)
 VARIETY_TOLERANCE = 0.15
 #: How a card's ``decoding.coverage`` was found, as the card says it.
@@ -70,7 +80,7 @@ COVERAGE_RULE = ("different chords = share * scale * slots ** exponent: scale an
                  "squares in logs over the training songs' human chords (different vocabulary chords "
                  "against slots, per song); below min_slots (the shortest of those songs) the law is "
                  "not extrapolated: its value at min_slots times slots / min_slots; share: the chosen "
-                 "trial's (variety 'auto'), else 1")
+                 "trial's (variety 'auto' or 'colour'), else 1")
 #: The most exact agreement (share of slots) the targets may cost against the best trial.
 TARGETS_PRICE = 0.03
 
@@ -152,6 +162,7 @@ class _SongPaths:
     def __init__(self, lattice: Lattice, phrase_ends: np.ndarray, histogram: np.ndarray | None) -> None:
         self.lattice, self.phrase_ends, self.histogram = lattice, phrase_ends, histogram
         self.paths: dict[float, tuple[int, ...]] = {}
+        self.coloured: _SongPaths | None = None
 
     def __call__(self, variety: float) -> tuple[int, ...]:
         if variety not in self.paths:
@@ -163,6 +174,16 @@ class _SongPaths:
         """The path the variety "auto" decodes (as :func:`harmonizer.variety.auto_variety` chooses)."""
         return self(auto_variety(self.lattice, self.phrase_ends, coverage, path=self))
 
+    def colour(self, coverage: ChordCoverage) -> tuple[int, ...]:
+        """The path the variety "colour" decodes (as :func:`harmonizer.variety.colour_variety`
+        chooses): on the roots of the path without a bonus, found once for every share."""
+        if self.coloured is None:
+            restricted = same_roots(self.lattice, self(0.0))
+            self.coloured = _SongPaths(restricted, self.phrase_ends, expected_histogram(restricted))
+        coloured = self.coloured
+        return coloured(auto_variety(coloured.lattice, self.phrase_ends, coverage, path=coloured,
+                                     ladder=COLOUR_VARIETIES))
+
 
 def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                     corrections: Sequence[float] = PRIOR_CORRECTIONS,
@@ -172,9 +193,10 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                     coverage: ChordCoverage | None = None,
                     shares: Sequence[float] = COVERAGE_SHARES) -> list[dict[str, Any]]:
     """Decode ``songs`` (each in its own key) with every correction, weights and variety, and
-    with ``coverage`` (the style's, fitted on its training songs) the variety "auto" at every
-    share of it; one record per trial: ``prior_correction``, ``weights`` (harmonic, voice
-    leading, context), ``variety`` (with ``coverage_share`` for "auto") and the figures of
+    with ``coverage`` (the style's, fitted on its training songs) the varieties "auto" and
+    "colour" at every share of it; one record per trial: ``prior_correction``, ``weights``
+    (harmonic, voice leading, context), ``variety`` (with ``coverage_share`` for "auto" and
+    "colour") and the figures of
     :func:`path_agreement`.  ``bundle``'s own correction and variety are ignored; ``fits`` are
     :func:`song_fits` when the caller has them already."""
     fits = song_fits(songs, bundle) if fits is None else fits
@@ -200,6 +222,9 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
             for aim in aims:
                 trials.append({**record, "variety": AUTO, "coverage_share": aim.share,
                                **path_agreement(songs, [song.auto(aim) for song in paths])})
+            for aim in aims:
+                trials.append({**record, "variety": COLOUR, "coverage_share": aim.share,
+                               **path_agreement(songs, [song.colour(aim) for song in paths])})
     return trials
 
 

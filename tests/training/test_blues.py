@@ -204,7 +204,7 @@ def test_the_shipped_blues_model_is_the_documented_blend_of_the_shipped_jazz_mod
     )
 
     trials = card["decoding"]["validation"]
-    varieties = len(VARIETIES) + len(COVERAGE_SHARES)  # the fixed ones and "auto" at each share
+    varieties = len(VARIETIES) + 2 * len(COVERAGE_SHARES)  # the fixed ones, "auto" and "colour"
     assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * varieties
     # of the trials that pass the guard on ordinary melodies
     eligible = [t for t in trials if t["passes_guard"]]

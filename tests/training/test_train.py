@@ -48,8 +48,8 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     # songs, and is what loads.
     decoding = on_disk["decoding"]
     trials = decoding["validation"]
-    varieties = [*VARIETIES, *(("auto", share) for share in COVERAGE_SHARES)]
-    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(varieties) == 7 * 21 * 10
+    varieties = [*VARIETIES, *((mode, share) for mode in ("auto", "colour") for share in COVERAGE_SHARES)]
+    assert len(trials) == len(PRIOR_CORRECTIONS) * len(DECODING_WEIGHTS) * len(varieties) == 7 * 21 * 13
     assert {(t["prior_correction"], tuple(t["weights"]), t["variety"], t.get("coverage_share"))
             for t in trials} == {
         (c, (w.harmonic, w.voice_leading, w.contextual), *(v if isinstance(v, tuple) else (v, None)))
