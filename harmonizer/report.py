@@ -61,7 +61,11 @@ def summary(path: str, harmonization: Harmonization, melody: MelodyCandidate | N
         lines.append(f"Key:     {key.key.name} (confidence {key.confidence:.2f}; runner-up "
                      f"{key.runner_up.name}, margin {key.margin:.3f}, {key.profile} profiles"
                      + (f" + {key.key_model} key model)" if key.key_model else ")"))
-    lines.append(f"Style:   {harmonization.style}; harmonic rhythm: {harmonization.harmonic_rhythm}")
+    variety = f"{harmonization.variety:g}"
+    if harmonization.variety_mode != "fixed":  # chosen for this piece: say how
+        variety = f"{harmonization.variety_mode}, a bonus of {variety}"
+    lines.append(f"Style:   {harmonization.style}; harmonic rhythm: {harmonization.harmonic_rhythm}; "
+                 f"variety {variety}")
     if harmonization.mask_coverage is not None:
         lines.append(f"Mask:    target degrees cover {harmonization.mask_coverage:.0%} of the melody notes")
     lines.append("")

@@ -1,6 +1,7 @@
 """Plot what variety costs: every decoding trial of each style's card (its validation songs),
 exact agreement against chord histogram entropy relative to the human chords', coloured by the
-variety bonus (crosses: the variety "auto", at each share of the style's chord coverage), with
+variety bonus (crosses: the varieties "auto" and "colour", at each share of the style's chord
+coverage), with
 the trial the card decodes with circled.  Writes
 docs/images/variety_tradeoff.png (run from the repository root).
 
@@ -37,14 +38,17 @@ def main() -> None:
         trials = decoding["validation"]
         ratio = [t["che_ours"] / t["che_human"] for t in trials]
         exact = [100 * t["exact"] for t in trials]
-        fixed = [i for i, t in enumerate(trials) if t.get("variety", 0.0) != "auto"]
+        fixed = [i for i, t in enumerate(trials) if not isinstance(t.get("variety", 0.0), str)]
         auto = [i for i, t in enumerate(trials) if t.get("variety", 0.0) == "auto"]
+        colour = [i for i, t in enumerate(trials) if t.get("variety", 0.0) == "colour"]
         scatter = axis.scatter([ratio[i] for i in fixed], [exact[i] for i in fixed],
                                c=[trials[i].get("variety", 0.0) for i in fixed], cmap="viridis",
                                s=6, vmin=0.0, vmax=0.3)
-        if auto:
-            axis.scatter([ratio[i] for i in auto], [exact[i] for i in auto], marker="x", s=10,
-                         linewidths=0.6, color="tab:orange", label="variety auto")
+        for chosen_trials, colour_name, marker, label in ((auto, "tab:orange", "x", "variety auto"),
+                                                          (colour, "tab:purple", "+", "variety colour")):
+            if chosen_trials:
+                axis.scatter([ratio[i] for i in chosen_trials], [exact[i] for i in chosen_trials],
+                             marker=marker, s=12, linewidths=0.6, color=colour_name, label=label)
         share = decoding.get("coverage", {}).get("share", 1.0)
         chosen = next(t for t in trials if t["prior_correction"] == decoding["prior_correction"]
                       and t["weights"] == list(decoding["weights"].values())
