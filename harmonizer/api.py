@@ -178,6 +178,9 @@ class DegreeHarmonization:
     alternatives: tuple[Progression, ...]
     harmonization_priorities: tuple[float, ...]
     chords: tuple[ChordChoice, ...]
+    #: The variety bonus the pattern was decoded with, and how it was chosen (as Harmonization's).
+    variety: float = 0.0
+    variety_mode: str = "fixed"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -255,4 +258,6 @@ def harmonize_degrees(
         alternatives=result.alternatives,
         harmonization_priorities=priorities,
         chords=result.chords,
+        variety=result.variety,
+        variety_mode=result.variety_mode,
     )

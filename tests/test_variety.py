@@ -140,6 +140,9 @@ def test_the_engine_decodes_auto_per_piece_and_reports_the_bonus():
     # a card that asks for "auto" decodes as a caller who asks for it
     implied = harmonize_melody(melody, key="D", model=dataclasses.replace(wide, variety=AUTO))
     assert implied.symbols == high.symbols and implied.variety == high.variety
+    # a degree pattern reports its variety as a melody does
+    pattern = harmonize_degrees([3, 2, 1, 7, 1, 5, 6, 5, 4, 3, 2, 1] * 4, "D", model=wide, variety=AUTO)
+    assert pattern.variety_mode == "auto" and pattern.to_dict()["variety"] == pattern.variety > 0
     # without a coverage to aim at, "auto" is refused with a one-line reason
     with pytest.raises(OptionError, match="coverage"):
         harmonize_degrees([1, 4, 5, 1], "D", model=dataclasses.replace(bundle, coverage=None), variety=AUTO)
@@ -164,3 +167,15 @@ def test_a_card_asking_for_auto_needs_a_sound_coverage(tmp_path):
         (folder / "classical.json").write_text(json.dumps(broken))
         with pytest.raises(ModelError, match=message):
             load_model("classical", directory=folder)
+
+
+def test_batch_refuses_a_bad_variety_once_before_any_file(tmp_path):
+    from harmonizer.batch import BatchOptions, run_batch
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ode.mid").write_bytes((EXAMPLES / "ode_to_joy.mid").read_bytes())
+    for bad in ("sometimes", 2.0):
+        with pytest.raises(OptionError, match="variety"):
+            run_batch(source, tmp_path / "out", options=BatchOptions(variety=bad))
+        assert not (tmp_path / "out").exists()  # nothing written
