@@ -213,6 +213,10 @@ def apply_variety(lattice: Lattice, variety: Variety, phrase_ends: np.ndarray,
                               "in its model card, which this card lacks): give a number instead.")
         if variety == COLOUR:
             return colour_variety(lattice, phrase_ends, coverage)
+        # the likeliest path first: where it has the chords already (short pieces, most of all)
+        # the histogram's forward-backward pass is never needed
+        if len(set(viterbi(lattice).chords)) >= coverage.target(len(lattice.emission)):
+            return 0.0, lattice
         histogram = expected_histogram(lattice)
         variety = auto_variety(lattice, phrase_ends, coverage, histogram)
         return variety, with_variety(lattice, variety, phrase_ends, histogram)
