@@ -157,9 +157,8 @@ def _variety(text: str | None) -> Variety | None:
 
     if text is None:
         return None
-    word = text.strip().lower()
-    if word in (AUTO, COLOUR, "color"):
-        return COLOUR if word == "color" else check_variety(word)
+    if text.strip().lower() in (AUTO, COLOUR, "color"):
+        return check_variety(text)
     try:
         return check_variety(float(text))
     except (ValueError, OptionError):

@@ -63,11 +63,13 @@ _ROOTS = np.array([chord.root for chord in VOCABULARY])
 
 def check_variety(variety: object) -> Variety:
     """``variety`` as a float, :data:`AUTO` or :data:`COLOUR`, or OptionError unless it is a
-    number in 0..MAX_VARIETY or the string ``"auto"`` or ``"colour"``."""
-    if variety == AUTO:
-        return AUTO
-    if variety == COLOUR:
-        return COLOUR
+    number in 0..MAX_VARIETY or the word ``"auto"`` or ``"colour"`` (any case; ``"color"`` too)."""
+    if isinstance(variety, str):
+        word = variety.strip().lower()
+        if word == AUTO:
+            return AUTO
+        if word in (COLOUR, "color"):
+            return COLOUR
     if isinstance(variety, bool) or not isinstance(variety, (int, float)) \
             or not 0.0 <= variety <= MAX_VARIETY:
         raise OptionError(f"The variety must be a number in 0..{MAX_VARIETY:g}, 'auto' or 'colour'. "

@@ -41,7 +41,9 @@ def _lattice(slots: int = 12, chords: int = 6, seed: int = 3) -> tuple[Lattice, 
 def test_check_variety_takes_numbers_auto_and_colour_only():
     assert check_variety(AUTO) == "auto" and check_variety(0) == 0.0 and check_variety(1) == 1.0
     assert check_variety(COLOUR) == "colour"
-    for bad in ("Auto", "0.2", None, True, -0.1, 1.01, float("nan")):
+    # words in any case, and the American spelling, as the command line takes them
+    assert check_variety(" Auto ") == "auto" and check_variety("COLOR") == check_variety("Colour") == "colour"
+    for bad in ("automatic", "0.2", "", None, True, -0.1, 1.01, float("nan")):
         with pytest.raises(OptionError, match="'auto'"):
             check_variety(bad)
 
