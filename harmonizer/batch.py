@@ -263,11 +263,11 @@ def run_batch(
 
     bundle = load_model(options.style)  # a bad style or a missing model fails once, before any file
     if options.variety is not None:  # so does a variety the style cannot decode with
-        from .variety import check_variety
+        from .variety import check_variety, require_coverage
 
-        if isinstance(check_variety(options.variety), str) and bundle.coverage is None:
-            raise OptionError(f"The variety {options.variety!r} needs the {options.style} model's chord "
-                              "coverage (decoding.coverage in its card), which it lacks: give a number.")
+        variety = check_variety(options.variety)
+        if isinstance(variety, str):
+            require_coverage(variety, bundle.coverage)
     inputs = find_inputs(source_dir)
     try:
         target_dir.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ takes the smallest ``lambda`` of :data:`AUTO_VARIETIES` whose best progression r
 
 ``variety="colour"`` aims at the same chord count another way: it keeps the roots of the likeliest
 progression (no bonus) and lets the bonus choose only each chord's quality, a triad, a seventh,
-a suspension, on those roots (:func:`colour_variety`: the smallest ``lambda`` of
+a suspension, on those roots (:func:`coloured_paths`: the smallest ``lambda`` of
 :data:`COLOUR_VARIETIES` that reaches the count).  Human harmonizations of a style often move
 through about as many roots as its likeliest progression but colour them more: the bonus then
 costs agreement on the qualities only, never on the roots.  The alternatives and confidences of a
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
@@ -38,8 +38,9 @@ from .errors import OptionError
 from .vocabulary import VOCABULARY
 
 __all__ = ["AUTO", "COLOUR", "Variety", "VARIETY_FLOOR", "MAX_VARIETY", "AUTO_VARIETIES",
-           "COLOUR_VARIETIES", "ChordCoverage", "check_variety", "expected_histogram", "with_variety",
-           "auto_variety", "colour_variety", "same_roots", "apply_variety", "fit_coverage"]
+           "COLOUR_VARIETIES", "ChordCoverage", "BestPaths", "check_variety", "expected_histogram",
+           "with_variety", "auto_variety", "same_roots", "coloured_paths", "apply_variety",
+           "require_coverage", "fit_coverage"]
 
 #: The variety that asks each piece for its style's chord count (see the module docstring).
 AUTO: Literal["auto"] = "auto"
@@ -162,21 +163,44 @@ def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray,
     return Lattice(emission, lattice.transition, lattice.start, lattice.end)
 
 
-def auto_variety(lattice: Lattice, phrase_ends: np.ndarray, coverage: ChordCoverage,
-                 histogram: np.ndarray | None = None,
-                 path: Callable[[float], Sequence[int]] | None = None,
+class BestPaths:
+    """A lattice's best progression per variety bonus, each found once.  The expected histogram
+    the bonus reads (one forward-backward pass) is computed only when a bonus needs it, or given
+    by a caller that has it."""
+
+    def __init__(self, lattice: Lattice, phrase_ends: np.ndarray,
+                 histogram: np.ndarray | None = None) -> None:
+        self.lattice, self.phrase_ends = lattice, phrase_ends
+        self._histogram = histogram
+        self._paths: dict[float, tuple[int, ...]] = {}
+
+    @property
+    def histogram(self) -> np.ndarray:
+        if self._histogram is None:
+            self._histogram = expected_histogram(self.lattice)
+        return self._histogram
+
+    def with_bonus(self, variety: float) -> Lattice:
+        """The lattice with the bonus ``variety`` (itself for 0)."""
+        if not variety:
+            return self.lattice
+        return with_variety(self.lattice, variety, self.phrase_ends, self.histogram)
+
+    def __call__(self, variety: float) -> tuple[int, ...]:
+        if variety not in self._paths:
+            self._paths[variety] = tuple(viterbi(self.with_bonus(variety)).chords)
+        return self._paths[variety]
+
+
+def auto_variety(paths: BestPaths, coverage: ChordCoverage,
                  ladder: Sequence[float] = AUTO_VARIETIES) -> float:
-    """The smallest bonus of ``ladder`` whose best progression through ``lattice`` uses at least
-    ``coverage``'s different chords for its length (if none does, the smallest that gives the
-    most: a bonus that changes nothing is not reported as used).  ``path`` gives
-    that progression for a bonus when the caller keeps them (training does)."""
-    target = coverage.target(len(lattice.emission))
-    if path is None:
-        histogram = expected_histogram(lattice) if histogram is None else histogram
-        path = lambda variety: viterbi(with_variety(lattice, variety, phrase_ends, histogram)).chords  # noqa: E731
+    """The smallest bonus of ``ladder`` whose best progression (``paths``) uses at least
+    ``coverage``'s different chords for the piece's length (if none does, the smallest that
+    gives the most: a bonus that changes nothing is not reported as used)."""
+    target = coverage.target(len(paths.lattice.emission))
     best, most = ladder[0], -1
     for variety in ladder:
-        count = len(set(path(variety)))
+        count = len(set(paths(variety)))
         if count >= target:
             return variety
         if count > most:  # none reaches it: the smallest bonus that gives the most chords
@@ -191,36 +215,32 @@ def same_roots(lattice: Lattice, path: Sequence[int]) -> Lattice:
                    lattice.end)
 
 
-def colour_variety(lattice: Lattice, phrase_ends: np.ndarray, coverage: ChordCoverage
-                   ) -> tuple[float, Lattice]:
-    """The :data:`COLOUR` decoding: the smallest bonus of :data:`COLOUR_VARIETIES` that gives the
-    piece ``coverage``'s chord count with the roots of ``lattice``'s best progression, and the
-    lattice (restricted to those roots) with that bonus."""
-    restricted = same_roots(lattice, viterbi(lattice).chords)
-    histogram = expected_histogram(restricted)
-    variety = auto_variety(restricted, phrase_ends, coverage, histogram, ladder=COLOUR_VARIETIES)
-    return variety, with_variety(restricted, variety, phrase_ends, histogram)
+def coloured_paths(paths: BestPaths) -> BestPaths:
+    """The :data:`COLOUR` lattice's paths: ``paths``' lattice restricted to the roots of its best
+    progression without a bonus."""
+    return BestPaths(same_roots(paths.lattice, paths(0.0)), paths.phrase_ends)
 
 
 def apply_variety(lattice: Lattice, variety: Variety, phrase_ends: np.ndarray,
                   coverage: ChordCoverage | None) -> tuple[float, Lattice]:
-    """The bonus ``variety`` comes to for this piece (itself, or :func:`auto_variety`'s for
-    :data:`AUTO`, or :func:`colour_variety`'s for :data:`COLOUR`, both of which need the style's
-    ``coverage``) and ``lattice`` with it."""
-    if not variety:
-        return 0.0, lattice
-    if isinstance(variety, str):  # AUTO or COLOUR: both aim at the style's chord count
-        if coverage is None:
-            raise OptionError(f"The variety {variety!r} needs the style's chord coverage (decoding.coverage "
-                              "in its model card, which this card lacks): give a number instead.")
+    """The bonus ``variety`` comes to for this piece (itself, or for :data:`AUTO` and
+    :data:`COLOUR`, which need the style's ``coverage``, :func:`auto_variety`'s on the lattice or
+    on its :func:`coloured_paths`) and the lattice it decodes: ``lattice`` with that bonus
+    (restricted to the likeliest roots for :data:`COLOUR`)."""
+    paths = BestPaths(lattice, phrase_ends)
+    if isinstance(variety, str):
+        coverage = require_coverage(variety, coverage)
         if variety == COLOUR:
-            return colour_variety(lattice, phrase_ends, coverage)
-        # the likeliest path first: where it has the chords already (short pieces, most of all)
-        # the histogram's forward-backward pass is never needed
-        if len(set(viterbi(lattice).chords)) >= coverage.target(len(lattice.emission)):
-            return 0.0, lattice
-        histogram = expected_histogram(lattice)
-        variety = auto_variety(lattice, phrase_ends, coverage, histogram)
-        return variety, with_variety(lattice, variety, phrase_ends, histogram)
-    histogram = expected_histogram(lattice)
-    return float(variety), with_variety(lattice, float(variety), phrase_ends, histogram)
+            paths = coloured_paths(paths)
+        ladder = COLOUR_VARIETIES if variety == COLOUR else AUTO_VARIETIES
+        variety = auto_variety(paths, coverage, ladder)
+    return float(variety), paths.with_bonus(float(variety))
+
+
+def require_coverage(variety: Variety, coverage: ChordCoverage | None) -> ChordCoverage:
+    """``coverage``, or OptionError for a ``variety`` (:data:`AUTO` or :data:`COLOUR`) that aims at
+    a chord count the style's card does not give."""
+    if coverage is None:
+        raise OptionError(f"The variety {variety!r} needs the style's chord coverage (decoding.coverage "
+                          "in its model card, which this card lacks): give a number instead.")
+    return coverage

@@ -15,6 +15,7 @@ from harmonizer.variety import (
     AUTO,
     AUTO_VARIETIES,
     COLOUR,
+    BestPaths,
     ChordCoverage,
     apply_variety,
     auto_variety,
@@ -86,21 +87,21 @@ def test_auto_takes_the_smallest_bonus_that_reaches_the_target():
     plain = viterbi(lattice).chords
     assert len(set(plain)) == 1  # chord 0 throughout without a bonus
     # a target the plain path meets already costs nothing
-    assert auto_variety(lattice, ends, ChordCoverage(0.9, 0.01)) == 0.0
+    assert auto_variety(BestPaths(lattice, ends), ChordCoverage(0.9, 0.01)) == 0.0
     target = ChordCoverage(2.9, 0.01)  # about three chords for any length
     need = target.target(len(lattice.emission))
     assert 2 < need <= 3
-    chosen = auto_variety(lattice, ends, target)
+    chosen = auto_variety(BestPaths(lattice, ends), target)
     assert chosen in AUTO_VARIETIES and chosen > 0
     reached = [len(set(viterbi(with_variety(lattice, v, ends)).chords)) for v in AUTO_VARIETIES]
     assert reached[AUTO_VARIETIES.index(chosen)] >= 3
     assert all(count < 3 for count in reached[:AUTO_VARIETIES.index(chosen)])
     # a target no bonus reaches gets the smallest bonus that gives the most chords
-    unreachable = auto_variety(lattice, ends, ChordCoverage(50.0, 0.01))
+    unreachable = auto_variety(BestPaths(lattice, ends), ChordCoverage(50.0, 0.01))
     assert reached[AUTO_VARIETIES.index(unreachable)] == max(reached)
     assert all(count < max(reached) for count in reached[:AUTO_VARIETIES.index(unreachable)])
     # where every slot carries a cadence no bonus changes anything: none is reported
-    assert auto_variety(lattice, np.ones(len(ends), dtype=bool), ChordCoverage(50.0, 0.01)) == 0.0
+    assert auto_variety(BestPaths(lattice, np.ones(len(ends), dtype=bool)), ChordCoverage(50.0, 0.01)) == 0.0
     # apply_variety says which bonus it used and returns the lattice with it
     used, varied = apply_variety(lattice, AUTO, ends, target)
     assert used == chosen and np.array_equal(varied.emission, with_variety(lattice, chosen, ends).emission)

@@ -35,21 +35,20 @@ from typing import Any
 
 import numpy as np
 
-from ..decoder import Lattice, viterbi
 from ..engine import Weights, build_lattice
 from ..features import build_features
 from ..scorer import ModelBundle
 from ..theory import Key
 from ..variety import (
     AUTO,
+    AUTO_VARIETIES,
     COLOUR,
     COLOUR_VARIETIES,
+    BestPaths,
     ChordCoverage,
     auto_variety,
-    expected_histogram,
+    coloured_paths,
     fit_coverage,
-    same_roots,
-    with_variety,
 )
 from ..vocabulary import VOCABULARY
 from .dataset import SongSlots
@@ -156,35 +155,6 @@ def coverage_of(songs: Sequence[SongSlots]) -> ChordCoverage:
                         [len({label for label in p.labels if label is not None}) for p in songs])
 
 
-class _SongPaths:
-    """One song's best path through one lattice per variety bonus, each found once."""
-
-    def __init__(self, lattice: Lattice, phrase_ends: np.ndarray, histogram: np.ndarray | None) -> None:
-        self.lattice, self.phrase_ends, self.histogram = lattice, phrase_ends, histogram
-        self.paths: dict[float, tuple[int, ...]] = {}
-        self.coloured: _SongPaths | None = None
-
-    def __call__(self, variety: float) -> tuple[int, ...]:
-        if variety not in self.paths:
-            self.paths[variety] = tuple(viterbi(with_variety(
-                self.lattice, variety, self.phrase_ends, self.histogram)).chords)
-        return self.paths[variety]
-
-    def auto(self, coverage: ChordCoverage) -> tuple[int, ...]:
-        """The path the variety "auto" decodes (as :func:`harmonizer.variety.auto_variety` chooses)."""
-        return self(auto_variety(self.lattice, self.phrase_ends, coverage, path=self))
-
-    def colour(self, coverage: ChordCoverage) -> tuple[int, ...]:
-        """The path the variety "colour" decodes (as :func:`harmonizer.variety.colour_variety`
-        chooses): on the roots of the path without a bonus, found once for every share."""
-        if self.coloured is None:
-            restricted = same_roots(self.lattice, self(0.0))
-            self.coloured = _SongPaths(restricted, self.phrase_ends, expected_histogram(restricted))
-        coloured = self.coloured
-        return coloured(auto_variety(coloured.lattice, self.phrase_ends, coverage, path=coloured,
-                                     ladder=COLOUR_VARIETIES))
-
-
 def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                     corrections: Sequence[float] = PRIOR_CORRECTIONS,
                     weights: Sequence[Weights] = DECODING_WEIGHTS,
@@ -208,23 +178,22 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
             scaled = factors.normalised()  # as the engine decodes
             lattices = [build_lattice(fit, corrected, prepared.mode, scaled)
                         for fit, prepared in zip(fits, songs)]
-            # the bonus's histogram depends on the lattice alone: once for all varieties; and
-            # each song's path per bonus once for the fixed varieties and every share of "auto"
-            histograms = [expected_histogram(lattice) if any(varieties) or aims else None
-                          for lattice in lattices]
-            paths = [_SongPaths(lattice, prepared.grid.phrase_ends, histogram)
-                     for lattice, prepared, histogram in zip(lattices, songs, histograms)]
+            # each song's path per bonus (and the histogram the bonus reads) is found once for
+            # the fixed varieties and every share of "auto"; so are the "colour" lattice's
+            paths = [BestPaths(lattice, prepared.grid.phrase_ends)
+                     for lattice, prepared in zip(lattices, songs)]
+            coloured = [coloured_paths(song) for song in paths] if aims else []
             record = {"prior_correction": correction,
                       "weights": [factors.harmonic, factors.voice_leading, factors.contextual]}
             for variety in varieties:
                 trials.append({**record, "variety": variety,
                                **path_agreement(songs, [song(variety) for song in paths])})
-            for aim in aims:
-                trials.append({**record, "variety": AUTO, "coverage_share": aim.share,
-                               **path_agreement(songs, [song.auto(aim) for song in paths])})
-            for aim in aims:
-                trials.append({**record, "variety": COLOUR, "coverage_share": aim.share,
-                               **path_agreement(songs, [song.colour(aim) for song in paths])})
+            for mode, ladder, mode_paths in ((AUTO, AUTO_VARIETIES, paths),
+                                             (COLOUR, COLOUR_VARIETIES, coloured)):
+                for aim in aims:  # as harmonizer.variety.apply_variety decodes
+                    chosen = [song(auto_variety(song, aim, ladder)) for song in mode_paths]
+                    trials.append({**record, "variety": mode, "coverage_share": aim.share,
+                                   **path_agreement(songs, chosen)})
     return trials
 
 
