@@ -13,11 +13,13 @@ as classical's, folk's and pop's do), or with ``--quality``
 the Viterbi path when the prior correction is split in two: the card's for the chord's root,
 another for its quality given the root (``P(chord) = P(root) P(quality | root)``).  Prints exact and
 same-root agreement with the human chords, chord histogram entropy and coverage (ours / human,
-per song, averaged) and the chord-change rate.  The engine decodes with the card's factor weights
+per song, averaged), the chord-change rate and the different roots a song (ours / human).
+The engine decodes with the card's factor weights
 and prior correction; training tries every combination of them and records each in the card
 (``decoding.validation``, see ``harmonizer/training/decoding.py``).  ``--grid`` runs that search
-again with the shipped scorer (every prior correction, weights and variety, "auto" included, and the
-two baselines on the same songs), timed, and prints the trial the rule picks beside the card's.
+again with the shipped scorer (every prior correction, weights and variety, "auto" and "colour"
+included, and the two baselines on the same songs), timed, and prints the trial the rule picks
+beside the card's.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def _figures(songs, paths) -> str:
     """Agreement and variety (as training measures them) and the chord-change rate."""
     figures = path_agreement(songs, paths)
     changes = human_changes = pairs = 0
+    # different roots a song, ours and the human's (variety "colour" keeps ours and adds qualities)
+    roots = np.mean([len({VOCABULARY[int(c)].root for c in path}) for path in paths])
+    human_roots = np.mean([len({VOCABULARY[label].root for label in p.labels if label is not None})
+                           for p in songs])
     for prepared, path in zip(songs, paths):
         kept = [(int(chord), label) for chord, label in zip(path, prepared.labels) if label is not None]
         for (chord, label), (previous, previous_label) in zip(kept[1:], kept):
@@ -65,7 +71,8 @@ def _figures(songs, paths) -> str:
     return (f"exact {figures['exact']:.3f}  root {figures['root']:.3f}  "
             f"CHE {figures['che_ours']:.3f}/{figures['che_human']:.3f}  "
             f"CC {figures['cc_ours']:.2f}/{figures['cc_human']:.2f}  "
-            f"changes {changes / pairs:.3f}/{human_changes / pairs:.3f}")
+            f"changes {changes / pairs:.3f}/{human_changes / pairs:.3f}  "
+            f"roots {roots:.2f}/{human_roots:.2f}")
 
 
 def main() -> None:
