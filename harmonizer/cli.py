@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(schema: harmonizer.json_contract), instead of INPUT")
     parser.add_argument("--chords-json", metavar="OUT",
                         help="with --melody-json: write the chords to OUT as the contract's JSON")
+    parser.add_argument("--error-file", metavar="FILE",
+                        help="on failure, also write the one-line error to FILE (for callers that "
+                             "cannot read stderr, such as MuseScore plugins)")
     _add_harmony_options(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -283,7 +286,7 @@ def _run_reporting_errors(args: argparse.Namespace, batch: bool) -> int:
         subject = args.input or getattr(args, "melody_json", None)
         if subject and subject not in message:
             message = f"{subject}: {message}"
-        print(f"harmonize-midi: error: {message}", file=sys.stderr)
+        _report(args, f"harmonize-midi: error: {message}")
         return exit_code_for(error)
     except KeyboardInterrupt:
         print("harmonize-midi: interrupted", file=sys.stderr)
@@ -296,6 +299,15 @@ def _run_reporting_errors(args: argparse.Namespace, batch: bool) -> int:
             traceback.print_exc()
         subject = args.input or getattr(args, "melody_json", None)
         hint = "" if args.debug else " (run with --debug for the traceback)"
-        print(f"harmonize-midi: internal error: {subject}: {type(error).__name__}: "
-              f"{_one_line(str(error))}{hint}", file=sys.stderr)
+        _report(args, f"harmonize-midi: internal error: {subject}: {type(error).__name__}: "
+                      f"{_one_line(str(error))}{hint}")
         return INTERNAL_ERROR_EXIT
+
+
+def _report(args: argparse.Namespace, line: str) -> None:
+    """The error's one line on stderr, and in ``--error-file`` where one was asked for."""
+    print(line, file=sys.stderr)
+    if getattr(args, "error_file", None):
+        from .json_contract import write_error_file
+
+        write_error_file(args.error_file, line)

@@ -80,6 +80,7 @@ from .errors import (
 )
 from .mask import create_scale_degree_mask
 from .melody import Melody, Meter, Note, TimeSignature, skyline
+from .scorer import STYLES
 from .theory import Key, parse_key
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ __all__ = [
     "harmonize_json",
     "harmonize_json_file",
     "read_json",
+    "write_error_file",
 ]
 
 #: What plugins send; any other division is accepted too.
@@ -360,6 +362,19 @@ def harmonize_json_file(
     return result
 
 
+def write_error_file(path: str | os.PathLike[str], line: str) -> None:
+    """Write an error's one line to ``path`` for a caller that cannot read stderr (a MuseScore
+    plugin's process object reads stdout only).  Best effort: the error is already on stderr,
+    and a second error about the error file would hide it."""
+    from .midi_out import write_atomic
+
+    try:
+        target = Path(path)
+        write_atomic(target, lambda stream: stream.write((" ".join(line.split()) + "\n").encode("utf-8")))
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m harmonizer.json_contract --melody-json IN --chords-json OUT``.
 
@@ -372,12 +387,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "(schema: the docstring of harmonizer.json_contract).")
     parser.add_argument("--melody-json", required=True, metavar="IN", help="the melody, as input JSON")
     parser.add_argument("--chords-json", required=True, metavar="OUT", help="where to write the chords")
-    parser.add_argument("--style", default="classical", help="classical or folk (default: %(default)s)")
+    parser.add_argument("--style", default="classical", help=", ".join(STYLES) + " (default: %(default)s)")
     parser.add_argument("--key", help='override key finding, e.g. "D minor", "Bb", "F#m"')
     parser.add_argument("--harmonic-rhythm", default="auto", choices=("auto", "bar", "half", "beat"))
     parser.add_argument("--target-degrees", metavar="D,D,...", help="scale degrees 1-7 to favour")
+    parser.add_argument("--error-file", metavar="FILE",
+                        help="on failure, also write the one-line error to FILE (for callers that "
+                             "cannot read stderr, such as MuseScore plugins)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
+
+    def fail(line: str, code: int) -> int:
+        print(line, file=sys.stderr)
+        if args.error_file:
+            write_error_file(args.error_file, line)
+        return code
+
     degrees = [d.strip() for d in (args.target_degrees or "").split(",") if d.strip()] or None
     try:
         result = harmonize_json_file(args.melody_json, args.chords_json, style=args.style, key=args.key,
@@ -385,13 +410,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarmonizerError as error:
         if args.debug:
             raise
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        return exit_code_for(error)
+        return fail(f"{parser.prog}: error: {error}", exit_code_for(error))
     except Exception as error:  # one line, never a traceback, as the main command
         if args.debug:
             raise
-        print(f"{parser.prog}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
-        return INTERNAL_ERROR_EXIT
+        return fail(f"{parser.prog}: internal error: {type(error).__name__}: {error}", INTERNAL_ERROR_EXIT)
     print(f"{args.chords_json}: {result['key']}, {len(result['chords'])} chords")
     return 0
 

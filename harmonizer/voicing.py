@@ -135,8 +135,10 @@ def voice_chords(
         best = _place(pcs, ceiling, previous)
         root = (tonic + chord.root) % 12
         bass = BASS_LOW + (root - BASS_LOW) % 12
+        # The octave up only where it stays below the upper voices: the two registers overlap
+        # (C3 .. E3), and a bass on an upper voice's pitch would sound one key twice.
         if voicings and abs(bass + 12 - voicings[-1].bass) < abs(bass - voicings[-1].bass) \
-                and bass + 12 < BASS_HIGH:
+                and bass + 12 < min(BASS_HIGH, best[0]):
             bass += 12
         voicings.append(Voicing(bass, best))
         previous = best

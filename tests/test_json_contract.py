@@ -252,3 +252,22 @@ def test_module_command_line_writes_the_output_and_maps_errors_to_exit_codes(tmp
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 3
     assert done.stderr.count("\n") == 1 and "notes[0].pitch" in done.stderr
+
+
+@pytest.mark.parametrize("module", ["harmonizer.json_contract", "harmonizer"])
+def test_error_file_holds_the_error_line_for_callers_without_stderr(tmp_path, module):
+    # The MuseScore plugin's process object cannot read stderr: it reads this file instead.
+    source = tmp_path / "melody.json"
+    source.write_text(json.dumps(contract()), encoding="utf-8")
+    target, error_file = tmp_path / "chords.json", tmp_path / "error.txt"
+    command = [sys.executable, "-m", module, "--melody-json", str(source), "--chords-json", str(target),
+               "--error-file", str(error_file)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert target.exists() and not error_file.exists()
+    target.unlink()
+    done = subprocess.run([*command, "--key", "H"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and not target.exists()
+    assert error_file.read_text(encoding="utf-8") == done.stderr.splitlines()[-1] + "\n"
+    assert "'H'" in error_file.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["error.txt", "melody.json"]

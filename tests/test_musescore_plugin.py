@@ -151,7 +151,8 @@ def harmonies_in(path: Path, part_index: int = 0) -> list[tuple[int, int, str]]:
     return found
 
 
-def run_plugin(tmp_path: Path, score: Path, output: Path) -> subprocess.CompletedProcess[str]:
+def run_plugin(tmp_path: Path, score: Path, output: Path,
+               plugin: Path = PLUGIN) -> subprocess.CompletedProcess[str]:
     home = tmp_path / "mscore-home"
     for name in ("config", "data", "cache", "runtime"):
         (home / name).mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,7 @@ def run_plugin(tmp_path: Path, score: Path, output: Path) -> subprocess.Complete
         # The plugin runs harmonize-midi or python3 from PATH: find this interpreter's first.
         PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
     )
-    return subprocess.run([MSCORE, "-p", str(PLUGIN), str(score)], env=env, cwd=tmp_path,
+    return subprocess.run([MSCORE, "-p", str(plugin), str(score)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -207,6 +208,25 @@ def test_plugin_saves_nothing_when_the_score_has_no_notes(tmp_path):
     done = run_plugin(tmp_path, score, output)
     assert not output.exists()
     assert "no notes to harmonize" in done.stdout + done.stderr
+
+
+def test_plugin_reports_harmonizers_own_error_not_a_missing_install(tmp_path):
+    # A key harmonizer refuses: the plugin must say why (MuseScore's process object reads no
+    # stderr, so the error comes back through --error-file), not "harmonizer did not run".
+    source = PLUGIN.read_text(encoding="utf-8")
+    assert 'property string forcedKey: ""' in source
+    plugin = tmp_path / "harmonize_bad_key.qml"
+    plugin.write_text(source.replace('property string forcedKey: ""', 'property string forcedKey: "H"'),
+                      encoding="utf-8")
+    score = tmp_path / "melody.musicxml"
+    write_score(score, **ARPEGGIOS)
+    output = tmp_path / "harmonized.musicxml"
+    done = run_plugin(tmp_path, score, output, plugin)
+    said = done.stdout + done.stderr
+    assert not output.exists()
+    assert "did not run" not in said
+    assert "harmonizer: " in said and "key" in said.lower() and "'H'" in said, said
+    assert not Path(f"{output}.error.txt").exists()  # read and removed
 
 
 def test_mscore3_exports_pdf_headless(tmp_path):

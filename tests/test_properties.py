@@ -74,6 +74,9 @@ def _check_invariants(melody: Melody, result) -> None:
             assert 0.0 <= value <= 1.0 and math.isfinite(value)
         assert sum(a.probability for a in chord.alternatives) <= 1.0 + 1e-3
         assert all(0 <= p <= 127 for p in chord.voicing)
+        # One key per pitch, the bass below the upper voices: a doubled pitch is a lost voice
+        # (and a second note-on for a key already down on the harmony channel).
+        assert list(chord.voicing) == sorted(set(chord.voicing))
     assert 0.0 <= result.confidence <= 1.0 and 0.0 <= result.overall_score <= 1.0
     assert [p.probability for p in result.alternatives] == sorted(
         (p.probability for p in result.alternatives), reverse=True)

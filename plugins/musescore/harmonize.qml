@@ -70,10 +70,12 @@ MuseScore {
 
     property string outputPath: ""
     property var attempts: []
+    property string harmonizerError: ""
 
     FileIO { id: melodyFile }
     FileIO { id: chordsFile }
     FileIO { id: probeFile }
+    FileIO { id: errorFile }
     QProcess { id: process }
 
     Component.onCompleted: {
@@ -335,10 +337,13 @@ MuseScore {
         return candidates;
     }
 
-    // Runs the first command that writes chordsPath; returns the command line or "".
-    function runHarmonizer(melodyPath, chordsPath) {
+    // Runs the first command that writes chordsPath; returns the command line or "".  A command
+    // that ran harmonizer and failed writes its one-line error to errorPath (the plugin API's
+    // process object cannot read stderr): then harmonizerError holds it and no other is tried.
+    function runHarmonizer(melodyPath, chordsPath, errorPath) {
         var options = ["--melody-json", melodyPath, "--chords-json", chordsPath,
-                       "--style", harmonizerStyle, "--harmonic-rhythm", harmonicRhythm];
+                       "--style", harmonizerStyle, "--harmonic-rhythm", harmonicRhythm,
+                       "--error-file", errorPath];
         if (forcedKey !== "")
             options = options.concat(["--key", forcedKey]);
         var candidates = commandCandidates();
@@ -349,10 +354,20 @@ MuseScore {
             chordsFile.source = chordsPath;
             if (chordsFile.exists())
                 chordsFile.remove();
+            errorFile.source = errorPath;
+            if (errorFile.exists())
+                errorFile.remove();
             var finished = startProcess(program, args);
             var line = program + " " + args.join(" ");
             if (chordsFile.exists())
                 return line;
+            if (errorFile.exists()) {
+                // "harmonize-midi: error: FILE: what is wrong": the part after the program's name.
+                harmonizerError = errorFile.read().replace(/\s+$/, "").replace(/^[^:]*: (internal )?error: /, "");
+                errorFile.remove();
+                log("failed: " + line + ": " + harmonizerError);
+                return "";
+            }
             attempts.push(line + (finished ? " (no output)" : " (did not start or timed out)"));
             log("tried: " + attempts[attempts.length - 1]);
         }
@@ -459,7 +474,13 @@ MuseScore {
         melodyFile.source = melodyPath;
         if (!melodyFile.write(JSON.stringify(melody)))
             return "Cannot write the temporary file " + melodyPath + ".";
-        var command = runHarmonizer(melodyPath, chordsPath);
+        harmonizerError = "";
+        var command = runHarmonizer(melodyPath, chordsPath, stem + ".error.txt");
+        if (command === "" && harmonizerError !== "") {
+            if (!keep)
+                melodyFile.remove();
+            return "harmonizer: " + harmonizerError;
+        }
         if (command === "") {
             if (!keep)
                 melodyFile.remove();
