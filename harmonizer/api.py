@@ -62,13 +62,32 @@ def default_output_path(path: str | os.PathLike[str]) -> Path:
 
 
 def _check_output(input_path: Path, output: Path, force: bool) -> None:
-    if output.exists():
-        if not force:
-            same = output.resolve() == input_path.resolve()
-            what = "is the input file" if same else "exists"
-            raise OutputError(f"{output}: output {what}; use --force to overwrite it")
-        if output.is_dir():
-            raise OutputError(f"{output}: output is a folder")
+    """Refuse, before any work, an output that could not or may not be written: an existing file
+    without ``force``, a folder, a missing or read-only folder, a name the file system refuses.
+    Every output is checked before the first is written, so a refusal leaves nothing behind."""
+    folder = output.parent if str(output.parent) else Path(".")
+    try:
+        if output.exists():
+            if not force:
+                same = output.resolve() == input_path.resolve()
+                what = "is the input file" if same else "exists"
+                raise OutputError(f"{output}: output {what}; use --force to overwrite it")
+            if output.is_dir():
+                raise OutputError(f"{output}: output is a folder")
+        # The same words as a write that fails there (midi_out.atomic_path).
+        if not folder.is_dir():
+            raise OutputError(f"{output}: cannot write in {folder} (no such folder)")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"{output}: cannot write in {folder} (Permission denied)")
+        longest = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    except OutputError:
+        raise
+    except OSError as error:  # e.g. a name too long for the file system
+        raise OutputError(f"{output}: unusable output path ({error.strerror or error})") from error
+    # The temporary file beside it ("." + name + a random part + ".tmp") must fit too.
+    if len(os.fsencode(output.name)) + 16 > longest:
+        raise OutputError(f"{output}: the file name is too long for its folder's file system "
+                          f"(at most {longest - 16} bytes here)")
 
 
 def harmonize_file(

@@ -75,15 +75,15 @@ class BatchSummary:
     def failed(self) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == "failed"]
 
+    def failure_lines(self) -> list[str]:
+        """One line per failed file, naming it and why (the command line prints them on stderr)."""
+        return [f"harmonize-midi: failed: {outcome.reason}" for outcome in self.failed]
+
     def describe(self) -> str:
         done = self.counts.get("done", 0)
         rate = done / self.seconds if self.seconds > 0 else 0.0
         lines = [f"{done} done, {self.counts.get('skipped', 0)} skipped (up to date), "
                  f"{self.counts.get('failed', 0)} failed in {self.seconds:.1f} s ({rate:.1f} files/s)"]
-        for outcome in self.failed[:20]:
-            lines.append(f"  failed: {outcome.reason}")
-        if len(self.failed) > 20:
-            lines.append(f"  ... and {len(self.failed) - 20} more failures (see the log)")
         if self.log_path:
             lines.append(f"log: {self.log_path}")
         return "\n".join(lines)

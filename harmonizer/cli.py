@@ -138,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chords-json", metavar="OUT",
                         help="with --melody-json: write the chords to OUT as the contract's JSON")
     parser.add_argument("--error-file", metavar="FILE",
-                        help="on failure, also write the one-line error to FILE (for callers that "
-                             "cannot read stderr, such as MuseScore plugins)")
+                        help="on failure, also write the one-line error to FILE, a new file (an existing "
+                             "one is never replaced), for callers that cannot read stderr such as "
+                             "MuseScore plugins")
     _add_harmony_options(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -197,6 +198,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     summary = run_batch(args.input, args.output, options=options, jobs=max(args.jobs, 1),
                         log_path=args.log, progress=not args.no_progress,
                         dask_scheduler=args.dask_scheduler)
+    for line in summary.failure_lines():  # every one: the reasons are errors, as a single file's
+        print(_one_line(line), file=sys.stderr)
     print(summary.describe())
     return BATCH_FAILURES_EXIT if summary.failed else 0
 
@@ -271,7 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line, with any control character a file put in it (a track name, a
+    file name) shown as an escape rather than obeyed by the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in " ".join(text.split()))
 
 
 def _run_reporting_errors(args: argparse.Namespace, batch: bool) -> int:
@@ -306,6 +312,7 @@ def _run_reporting_errors(args: argparse.Namespace, batch: bool) -> int:
 
 def _report(args: argparse.Namespace, line: str) -> None:
     """The error's one line on stderr, and in ``--error-file`` where one was asked for."""
+    line = _one_line(line)
     print(line, file=sys.stderr)
     if getattr(args, "error_file", None):
         from .json_contract import write_error_file

@@ -364,14 +364,20 @@ def harmonize_json_file(
 
 def write_error_file(path: str | os.PathLike[str], line: str) -> None:
     """Write an error's one line to ``path`` for a caller that cannot read stderr (a MuseScore
-    plugin's process object reads stdout only).  Best effort: the error is already on stderr,
-    and a second error about the error file would hide it."""
-    from .midi_out import write_atomic
-
+    plugin's process object reads stdout only).  Only as a new file: an existing one (the input,
+    the output, anything) is never replaced, so the caller removes it before the run.  Best
+    effort: the error is already on stderr, and a second error about the error file would hide
+    it."""
+    text = (" ".join(line.split()) + "\n").encode("utf-8")
     try:
-        target = Path(path)
-        write_atomic(target, lambda stream: stream.write((" ".join(line.split()) + "\n").encode("utf-8")))
+        # O_EXCL: created here or not at all, never a file that was already there.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except (OSError, ValueError):
+        return
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(text)
+    except OSError:
         pass
 
 
@@ -392,8 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--harmonic-rhythm", default="auto", choices=("auto", "bar", "half", "beat"))
     parser.add_argument("--target-degrees", metavar="D,D,...", help="scale degrees 1-7 to favour")
     parser.add_argument("--error-file", metavar="FILE",
-                        help="on failure, also write the one-line error to FILE (for callers that "
-                             "cannot read stderr, such as MuseScore plugins)")
+                        help="on failure, also write the one-line error to FILE, a new file (an existing "
+                             "one is never replaced), for callers that cannot read stderr such as "
+                             "MuseScore plugins")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
 

@@ -24,7 +24,7 @@ from .melody import Melody, Meter, Note, TimeSignature, skyline
 from .midi_check import check_midi, unwrap_riff
 from .theory import Key
 
-__all__ = ["MelodyCandidate", "MidiSong", "read_midi", "rank_melody_candidates"]
+__all__ = ["MelodyCandidate", "MidiSong", "display_name", "read_midi", "rank_melody_candidates"]
 
 DRUM_CHANNEL = 9  # MIDI channel 10, counted from 0
 
@@ -171,7 +171,7 @@ def _analyse(name: str, midi: mido.MidiFile, read_past: Sequence[str] = ()) -> M
                 elif message.type == "key_signature" and key_signature is None:
                     key_signature = _key_from_signature(message.key)
                 elif message.type == "track_name" and index not in track_names:
-                    track_names[index] = message.name.strip()
+                    track_names[index] = display_name(message.name, midi.charset)
                 continue
             if not hasattr(message, "channel"):
                 continue
@@ -333,3 +333,18 @@ def rank_melody_candidates(parts: Mapping[tuple[int, int], Sequence[Note]],
                                           round(score, 3)))
     candidates.sort(key=lambda c: (-c.score, c.track, c.channel))
     return candidates
+
+
+def display_name(name: str, charset: str = "latin1") -> str:
+    """A track or part name as it may be printed: UTF-8 names that mido read byte by byte as
+    ``charset`` (its default, latin-1) decoded again, and control characters, which a file can
+    hold and a terminal would obey (clear the screen, retitle the window, split a line), shown
+    as escapes.  The file itself keeps its bytes."""
+    if charset.replace("-", "").lower() in ("latin1", "iso88591"):
+        try:
+            name = name.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                    for c in name.strip())
+    return shown[:200]

@@ -95,7 +95,7 @@ class _Checker:
         self.part_names: dict[str, str] = {}  # <score-part id> -> its <part-name>
         self.score_part = ""
         self.measure = ""
-        self.measures = 0
+        self.measures = self.part_measures = 0
         self.notes = 0
         self.times = 0
         self.divisions = 1.0
@@ -179,6 +179,7 @@ class _Checker:
             if self.parts > limits.MAX_TRACKS:
                 raise _Refusal(f"more than {limits.MAX_TRACKS} parts, the limit")
             self.part_id = attributes.get("id", f"#{self.parts}")
+            self.part_measures = 0
             self.measure = ""
             self.divisions = 1.0
             self.part_position = self.measure_start = self.position = self.measure_length = 0.0
@@ -188,6 +189,9 @@ class _Checker:
             self.measures += 1
             if self.measures > limits.MAX_MEASURES:
                 raise _Refusal(f"more than {limits.MAX_MEASURES} measures in the score, the limit")
+            self.part_measures += 1
+            if self.part_measures > limits.MAX_NOTATION_BARS:
+                raise _Refusal(f"more than {limits.MAX_NOTATION_BARS} measures in one part, the limit")
             self.measure = attributes.get("number", "?")
             self.measure_start = self.part_position
             self.position = self.measure_length = 0.0

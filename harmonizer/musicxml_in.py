@@ -36,7 +36,14 @@ from . import limits
 from .errors import InputError, NoMelodyError, OptionError
 from .melody import Melody, Meter, Note, TimeSignature, skyline
 from .midi_check import describe_foreign
-from .midi_in import MelodyCandidate, MidiSong, check_bar_count, rank_melody_candidates, read_midi
+from .midi_in import (
+    MelodyCandidate,
+    MidiSong,
+    check_bar_count,
+    display_name,
+    rank_melody_candidates,
+    read_midi,
+)
 from .midi_in import _open as _read_source
 from .musicxml_check import as_utf8, check_musicxml, check_plain_xml
 from .theory import Key, parse_key
@@ -382,7 +389,7 @@ def _part_name(part: Any) -> str:
     if not name:
         instrument = part.getInstrument(returnDefault=False)
         name = (instrument.partName or instrument.instrumentName or "") if instrument else ""
-    return str(name).strip()
+    return display_name(str(name), "utf-8")
 
 
 def _sounding(part: Any) -> Any:

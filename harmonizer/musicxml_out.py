@@ -29,6 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
+from . import limits
 from .chords import QUALITIES
 from .engine import ChordChoice
 from .errors import InputError, OptionError, OutputError
@@ -398,7 +399,20 @@ def score_to_musicxml(score: Any) -> bytes:
             for creator in identification.findall("creator"):
                 if creator.text == defaults.author:
                     identification.remove(creator)
+    # Names come from the input file (a MIDI track name may hold any byte): characters XML 1.0
+    # forbids would make a file no parser reads, this program's own reader included.
+    for element in root.iter():
+        if element.text and _XML_ILLEGAL.search(element.text):
+            element.text = _XML_ILLEGAL.sub("", element.text)
+        for name, value in element.attrib.items():
+            if _XML_ILLEGAL.search(value):
+                element.set(name, _XML_ILLEGAL.sub("", value))
     return exporter.asBytes()
+
+
+#: Characters XML 1.0 does not allow anywhere (controls but tab and newlines, lone surrogates,
+#: U+FFFE and U+FFFF).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _mxl(xml: bytes) -> bytes:
@@ -499,10 +513,17 @@ def score_from_midi(song: MidiSong) -> Any:
     a pickup, see :class:`~harmonizer.melody.Meter`) becomes a real pickup
     measure again.  Raises :class:`InputError` when music21 cannot read it.
     """
+    import mido
     from music21 import converter, stream
 
     buffer = io.BytesIO()
-    song.midi.save(file=buffer)
+    source = song.midi
+    if source.type == 0 and len(source.tracks) != 1:
+        # A "type 0" file with several track chunks: read as it was (the reader takes every
+        # chunk), so hand music21 the same tracks as type 1, which mido can write.
+        source = mido.MidiFile(type=1, ticks_per_beat=source.ticks_per_beat, charset=source.charset)
+        source.tracks = list(song.midi.tracks)
+    source.save(file=buffer)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         try:
@@ -590,6 +611,10 @@ def write_result(song: MidiSong | ScoreSong, chords: Sequence[ChordChoice],
     if kind == "midi":
         write_midi(song, chords, target, melody_velocity=melody_velocity, program=program)
         return kind
+    bars = len(song.meter.bars(song.end))
+    if bars > limits.MAX_NOTATION_BARS:
+        raise OutputError(f"{target}: the piece has {bars} bars; MusicXML output is limited to "
+                          f"{limits.MAX_NOTATION_BARS} (write a .mid file instead)")
     chosen = melody if melody is not None else song.melody()[1]
     score = score_from_midi(song)
     part = melody_part_index(score, song.notes_by_part.get((chosen.track, chosen.channel), ()))

@@ -56,8 +56,12 @@ def test_csv_log_and_cli_exit_code(folder, tmp_path, capsys):
     code = main(["batch", str(folder), "-o", str(tmp_path / "out"), "--log", str(log), "--no-progress",
                  "--style", "folk"])
     assert code == 8  # some files failed
-    out = capsys.readouterr().out
-    assert "3 done, 0 skipped (up to date), 1 failed" in out and "broken.mid" in out
+    captured = capsys.readouterr()
+    assert "3 done, 0 skipped (up to date), 1 failed" in captured.out
+    # each failure on stderr, one line naming the file and why
+    failures = captured.err.strip().splitlines()
+    assert len(failures) == 1 and failures[0].startswith("harmonize-midi: failed: ")
+    assert "broken.mid" in failures[0]
     with log.open() as stream:
         rows = list(csv.DictReader(stream))
     assert len(rows) == 4 and {r["status"] for r in rows} == {"done", "failed"}

@@ -141,8 +141,8 @@ BAD = [
     pytest.param(score(TUNE, attributes="<attributes><divisions>1</divisions><transpose><diatonic>0"
                                         "</diatonic><chromatic>1000</chromatic></transpose></attributes>"),
                  "bad.musicxml", 3, ["<transpose> of 1000 semitones"], id="transpose-absurd"),
-    pytest.param(score(*[""] * (limits.MAX_MEASURES + 1)),
-                 "bad.musicxml", 3, [f"more than {limits.MAX_MEASURES} measures in the score"],
+    pytest.param(score(*[""] * (limits.MAX_NOTATION_BARS + 1)),
+                 "bad.musicxml", 3, [f"more than {limits.MAX_NOTATION_BARS} measures in one part"],
                  id="huge-measure-count"),
     pytest.param(score("<a>" * 200 + "</a>" * 200 + TUNE), "bad.musicxml", 3, ["nest more than 100 deep"],
                  id="deep-nesting"),
@@ -241,5 +241,5 @@ def test_a_plain_musicxml_file_named_mxl_is_read_by_content(tmp_path, capsys):
 def test_huge_measure_counts_are_refused_fast(tmp_path, capsys):
     data = score(*[""] * 1_000_000)
     started = time.perf_counter()
-    refuse(tmp_path, capsys, data, 3, "measures in the score", name="long.musicxml")
+    refuse(tmp_path, capsys, data, 3, "measures in one part", name="long.musicxml")
     assert time.perf_counter() - started < 1.0

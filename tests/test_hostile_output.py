@@ -408,3 +408,78 @@ def test_harmonizer_models_set_after_a_first_load_is_obeyed(tmp_path, monkeypatc
         load_model("folk")
     monkeypatch.delenv("HARMONIZER_MODELS")
     assert load_model("folk") is shipped
+
+
+# ---------------------------------------------------------------------------
+# Found by an audit with files of its own (stop 20)
+
+
+def test_every_output_is_checked_before_the_first_is_written(song, tmp_path, capsys):
+    # --audio into a missing folder used to fail only after out.mid was written.
+    for extra in (["--audio", str(tmp_path / "nowhere" / "a.wav")],
+                  ["--preview", str(tmp_path / "nowhere" / "p.png")]):
+        assert main([str(song), "-o", str(tmp_path / "out.mid"), *extra]) == 5
+        _one_error_line(capsys, "cannot write in", "no such folder")
+        assert os.listdir(tmp_path) == ["song.mid"]
+
+
+def test_a_file_name_too_long_is_an_output_problem_not_an_internal_error(song, tmp_path, capsys):
+    for length in (300, 250):  # too long for the file system; too long with the temporary suffix
+        assert main([str(song), "-o", str(tmp_path / ("a" * length + ".mid"))]) == 5
+        _one_error_line(capsys, "too long")
+    assert os.listdir(tmp_path) == ["song.mid"]
+
+
+def _midi_with_name(path, name, tracks=1, file_type=1):
+    track = mido.MidiTrack([mido.MetaMessage("track_name", name=name)])
+    for pitch in [64, 65, 67, 60] * 4:
+        track += [mido.Message("note_on", note=pitch, velocity=80),
+                  mido.Message("note_off", note=pitch, time=480)]
+    midi = mido.MidiFile(type=1)
+    midi.tracks = [track] + [mido.MidiTrack() for _ in range(tracks - 1)]
+    midi.save(path)
+    if file_type == 0:  # mido refuses to write it: set the header's format field by hand
+        data = bytearray(path.read_bytes())
+        data[8:10] = (0).to_bytes(2, "big")
+        path.write_bytes(bytes(data))
+
+
+def test_control_characters_in_a_track_name_reach_neither_the_terminal_nor_the_xml(tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    source = tmp_path / "ctl.mid"
+    _midi_with_name(source, "Lead\x1b]0;PWNED\x07\x1b[2J\nx")
+    target = tmp_path / "ctl.musicxml"
+    assert main([str(source), "-o", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "Lead\\x1b]0;PWNED\\x07" in out
+    names = [e.text for e in ET.parse(target).getroot().iter("part-name")]  # parses: no illegal character
+    assert any(n and n.startswith("Lead") for n in names)
+    # and UTF-8 names, which mido reads as latin-1, are shown as written
+    utf8 = tmp_path / "utf8.mid"
+    _midi_with_name(utf8, "Mélodie".encode().decode("latin-1"))
+    assert main([str(utf8), "--no-write"]) == 0
+    assert "'Mélodie'" in capsys.readouterr().out
+
+
+def test_a_format_0_file_with_several_track_chunks_becomes_musicxml_too(tmp_path, capsys):
+    source = tmp_path / "f0.mid"
+    _midi_with_name(source, "Lead", tracks=3, file_type=0)
+    assert main([str(source), "-o", str(tmp_path / "f0.musicxml")]) == 0
+    assert (tmp_path / "f0.musicxml").exists()
+
+
+def test_a_piece_too_long_to_notate_is_refused_before_music21_runs(tmp_path, capsys):
+    # One note at beat 0 and one 20,000 beats later: 5,001 bars music21 would take minutes over.
+    source = tmp_path / "sparse.mid"
+    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=80),
+                            mido.Message("note_off", note=60, time=480),
+                            mido.Message("note_on", note=62, velocity=80, time=480 * 20_000),
+                            mido.Message("note_off", note=62, time=480)])
+    midi = mido.MidiFile()
+    midi.tracks = [track]
+    midi.save(source)
+    assert main([str(source), "-o", str(tmp_path / "sparse.musicxml")]) == 5
+    _one_error_line(capsys, "5001 bars", "write a .mid file instead")
+    assert sorted(os.listdir(tmp_path)) == ["sparse.mid"]
+    assert main([str(source), "-o", str(tmp_path / "sparse.out.mid")]) == 0

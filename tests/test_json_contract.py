@@ -271,3 +271,15 @@ def test_error_file_holds_the_error_line_for_callers_without_stderr(tmp_path, mo
     assert error_file.read_text(encoding="utf-8") == done.stderr.splitlines()[-1] + "\n"
     assert "'H'" in error_file.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["error.txt", "melody.json"]
+
+
+def test_error_file_never_replaces_an_existing_file(tmp_path):
+    # Not the input, not anything: the plugin removes its error file before each run.
+    source = tmp_path / "melody.json"
+    source.write_text(json.dumps(contract()), encoding="utf-8")
+    before = source.read_bytes()
+    command = [sys.executable, "-m", "harmonizer", "--melody-json", str(source), "--chords-json",
+               str(tmp_path / "chords.json"), "--key", "H", "--error-file", str(source)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "'H'" in done.stderr
+    assert source.read_bytes() == before
