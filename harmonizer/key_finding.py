@@ -76,6 +76,10 @@ KEY_MODEL_FEATURES: tuple[str, ...] = (
     "key_signature_names_key",  # the file's key signature is this key's or its relative's
     "downbeats_in_tonic_triad",  # share of the bars whose downbeat sounds a tone of this key's tonic triad
     "tonic_unsounded",  # 1 when the melody never sounds the tonic
+    # 1 for the minor key a key signature states as minor.  Only minor: files and programs
+    # write "major" by default (every chorale's MusicXML says major, half of them are in minor),
+    # but nobody writes "minor" by accident (Nottingham's minor tunes, a MIDI file saying "Am").
+    "key_signature_says_minor",
 )
 
 
@@ -229,9 +233,10 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
     if not ordered or histogram.sum() <= 0:
         return None
     first, last = ordered[0].pitch % 12, max(ordered, key=lambda n: n.onset).pitch % 12
-    signature_major = None
+    signature_major = stated_minor = None
     if key_signature is not None:
         signature_major = (key_signature.tonic + (3 if key_signature.is_minor else 0)) % 12
+        stated_minor = key_signature.tonic if key_signature.is_minor else None
     downbeats = _downbeat_pitch_classes(ordered, meter or Meter())
     size = len(KEY_MODEL_FEATURES)
     features = np.zeros((24, size))
@@ -250,6 +255,7 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
             if downbeats.size:
                 row[6] = float(np.isin(downbeats, triad).mean())
             row[7] = float(histogram[tonic] <= 0)
+            row[8] = float(mode == "minor" and tonic == stated_minor)
     return features
 
 

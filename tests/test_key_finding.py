@@ -143,6 +143,14 @@ def test_key_features_say_what_each_key_makes_of_the_tune():
     assert pickup[2, column["downbeats_in_tonic_triad"]] == pytest.approx(3 / 5)
     assert pickup[12 + 4, column["downbeats_in_tonic_triad"]] == pytest.approx(2 / 5)
     assert key_features([]) is None
+    # A signature stated as minor speaks for that minor key alone; one stated as major (what
+    # files write by default) for no key in particular.
+    says_minor = column["key_signature_says_minor"]
+    stated = key_features(_notes(ODE_FIRST_PHRASE), key_signature=parse_key("B minor"))
+    assert stated[12 + 11, says_minor] == 1 and stated[:, says_minor].sum() == 1
+    names = column["key_signature_names_key"]
+    assert stated[2, names] == stated[12 + 11, names] == 1
+    assert key_features(_notes(ODE_FIRST_PHRASE), key_signature=parse_key("D"))[:, says_minor].sum() == 0
 
 
 def test_a_learned_key_model_finds_what_the_profiles_miss_and_transposes():
@@ -322,3 +330,26 @@ def test_every_style_finds_ode_to_joy_s_first_phrase_in_d_major(style):
     # phrase's need not be.
     found = estimate_key(_notes(ODE_FIRST_PHRASE), model=load_model(style).key_model, meter=Meter()).key
     assert (found.tonic, found.mode) == (2, "major")
+
+
+# Greensleeves, first sixteen bars in 3/4 with a one-beat pickup: A minor, but its phrases
+# lean on C and G major (pitch, beats).
+GREENSLEEVES = [(69, 1), (72, 2), (74, 1), (76, 1.5), (77, 0.5), (76, 1), (74, 2), (71, 1), (67, 1.5),
+                (69, 0.5), (71, 1), (72, 2), (69, 1), (69, 1.5), (68, 0.5), (69, 1), (71, 2), (68, 1),
+                (64, 2), (69, 1), (72, 2), (74, 1), (76, 1.5), (77, 0.5), (76, 1), (74, 2), (71, 1),
+                (67, 1.5), (69, 0.5), (71, 1), (72, 1.5), (71, 0.5), (69, 1), (68, 1.5), (66, 0.5), (68, 1),
+                (69, 3)]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_minor_key_signature_is_believed_by_every_styles_key_model(style):
+    # A file that says "A minor" (MIDI 'Am', MusicXML <mode>minor</mode>) is not read in C major
+    # because the tune leans on C: files say "minor" only on purpose.
+    notes, onset = [], 0.0
+    for pitch, beats in GREENSLEEVES:
+        notes.append(Note(pitch, onset, beats))
+        onset += beats
+    meter = Meter((TimeSignature(0.0, 3, 4),), pickup=1.0)
+    model = load_model(style).key_model
+    stated = estimate_key(notes, parse_key("A minor"), model=model, meter=meter).key
+    assert (stated.tonic, stated.mode) == (9, "minor")
