@@ -52,7 +52,8 @@ def test_the_command_writes_a_key_model_card_the_styles_load(tmp_path):
     # ...and folk's minor bias is the one fitted to its training songs; the styles with no
     # corpus here learn none.
     biases = card["model"]["minor_bias"]
-    assert folk.minor_bias == biases["folk"] == pytest.approx(fit_minor_bias(model, train), abs=1e-6)
+    # (to 1e-5: the card rounds the weights the bias is refitted on to 6 decimals)
+    assert folk.minor_bias == biases["folk"] == pytest.approx(fit_minor_bias(model, train), abs=1e-5)
     assert biases["folk"] != 0.0 and all(biases[s] == 0.0 for s in STYLES if s != "folk")
     # Beside the shipped folk model, the engine finds keys with it when folk uses it.
     for name in ("folk.onnx", "folk.json"):
