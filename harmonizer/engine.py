@@ -401,7 +401,7 @@ def harmonize_grid(
         lattice = Lattice(lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)),
                           lattice.transition, lattice.start, lattice.end)
     asked = bundle.variety if variety is None else check_variety(variety)
-    applied, lattice = apply_variety(lattice, asked, grid.phrase_ends, bundle.coverage)
+    applied, lattice = apply_variety(lattice, asked, grid.cadences, bundle.coverage)
     paths = k_best(lattice, alternatives)
     marginals, log_z = posteriors(lattice, bundle.temperature)
     best = paths[0].chords

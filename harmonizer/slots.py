@@ -61,6 +61,7 @@ class Slot:
     onset_pitch_class: int | None  # the melody note sounding at the slot's start, above the tonic
     degrees: tuple[str, ...]  # the degrees of the notes that start in the slot, for display
     lowest_pitch: int | None  # lowest melody pitch sounding in the slot (voicings stay below)
+    cadence: bool = False  # a phrase end the variety bonus spares (see _cadence_notes)
 
     @property
     def end(self) -> float:
@@ -87,6 +88,12 @@ class SlotGrid:
     def phrase_ends(self) -> np.ndarray:
         """Whether each slot ends a phrase, (slots,) booleans."""
         return np.array([slot.phrase_end for slot in self.slots], dtype=bool)
+
+    @property
+    def cadences(self) -> np.ndarray:
+        """Whether each slot ends a phrase as a cadence the variety bonus spares: the phrase
+        ends, thinned where long notes are the melody's everyday rhythm, (slots,) booleans."""
+        return np.array([slot.cadence for slot in self.slots], dtype=bool)
 
 
 def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
@@ -187,6 +194,29 @@ def _phrase_ends(notes: Sequence[Note], beat: float) -> list[bool]:
     return ends
 
 
+def _cadence_notes(notes: Sequence[Note], ends: Sequence[bool], beat: float, bar: float) -> list[bool]:
+    """The phrase ends (``ends``, :func:`_phrase_ends`) that close a phrase as a cadence: the
+    last note and those before a rest, and the long notes, at most one per two bars on average:
+    where long notes are the melody's everyday rhythm (a 3/4 hymn's half note in every bar) only
+    the longest count, the threshold rising from gap to longer gap until they are that sparse.
+
+    The scorer keeps every phrase end as a feature (its rhythm helps it on every corpus), but
+    the variety bonus spares the cadences: flagging every bar would leave it nothing to act on,
+    and ``--variety`` would silently change nothing."""
+    count = len(notes)
+    if count == 0:
+        return []
+    gaps = [b.onset - a.onset for a, b in zip(notes, notes[1:])] + [0.0]
+    rests = [index == count - 1 or notes[index + 1].onset - note.end >= beat - _EPS
+             for index, note in enumerate(notes)]
+    long = [end and not rest for end, rest in zip(ends, rests)]
+    room = max((notes[-1].end - notes[0].onset) / (2 * bar), 1.0)
+    while sum(long) > room:
+        shortest = min(gap for gap, is_long in zip(gaps, long) if is_long)
+        long = [is_long and gap > shortest + _EPS for gap, is_long in zip(gaps, long)]
+    return [rest or is_long for rest, is_long in zip(rests, long)]
+
+
 def _exposures(notes: Sequence[Note], weights: Sequence[float]) -> list[float]:
     """How exposed each note would be as a non-chord tone: a quarter for a short, weak-beat note
     approached and left by step (passing or neighbour tone), in full otherwise."""
@@ -250,6 +280,7 @@ def make_slots(
     exposures = _exposures(notes, note_weights)
     beat = bars[0].time_signature.beat_length if bars else 1.0
     ends = _phrase_ends(notes, beat)
+    cadence_notes = _cadence_notes(notes, ends, beat, bars[0].time_signature.bar_length if bars else 4 * beat)
 
     count = len(bounds)
     # Plain lists while accumulating: scalar updates of numpy arrays cost more than the work.
@@ -258,6 +289,7 @@ def make_slots(
     onset_pcs: list[int | None] = [None] * count
     starts: list[list[str]] = [[] for _ in range(count)]
     phrase_end = [False] * count
+    cadence = [False] * count
     lowest: list[int | None] = [None] * count
     slot_starts = [b[0] for b in bounds]
     degree_names = _degree_names(key)
@@ -285,6 +317,8 @@ def make_slots(
         starts[first].append(degree_names[pc])
         if ends[index]:
             phrase_end[first] = True
+        if cadence_notes[index]:
+            cadence[first] = True
     profiles = np.array(profile_sums, dtype=float).reshape(count, 12)
     exposed = np.array(exposed_sums, dtype=float).reshape(count, 12)
     totals = profiles.sum(axis=1, keepdims=True)
@@ -307,6 +341,7 @@ def make_slots(
             onset_pitch_class=onset_pcs[i],
             degrees=tuple(starts[i]),
             lowest_pitch=lowest[i],
+            cadence=cadence[i] or i == count - 1,
         )
         for i in range(count)
     )
@@ -334,7 +369,7 @@ def whole_bar_slots(pitches: Sequence[int], key: Key) -> SlotGrid:
     slots = tuple(
         Slot(index=i, onset=4.0 * i, duration=4.0, bar=i + 1, position=0.0, is_downbeat=True,
              phrase_end=i == count - 1, profile=unit[pc], exposed=unit[pc], onset_pitch_class=pc,
-             degrees=(names[pc],), lowest_pitch=pitch)
+             degrees=(names[pc],), lowest_pitch=pitch, cadence=i == count - 1)
         for i, (pc, pitch) in enumerate(zip(classes, pitches))
     )
     return SlotGrid(slots, "bar", profiles, profiles.copy())

@@ -6,7 +6,10 @@ path's score plus ``lambda`` times the entropy of the piece's chord histogram, t
 around the histogram ``h`` the lattice expects (its posteriors averaged over the slots), adding
 ``N * H(h)`` changes by ``-log h(c)`` for each slot given chord ``c``, so each slot's emission
 gains ``-lambda * log h(c)``.  Chords the piece would otherwise rarely use gain the most.  A
-phrase's last slot and the slot before it get no bonus: they carry the cadence.
+cadence's last slot and the slot before it get no bonus: they carry the cadence.  Cadences are
+the phrase ends thinned where long notes are the melody's everyday rhythm
+(:attr:`~harmonizer.slots.SlotGrid.cadences`); spared at every phrase end, a 3/4 hymn with a
+half note in each bar got no bonus anywhere.
 
 One ``lambda`` for every piece gives a long piece the most new chords and a short one too few.
 ``variety="auto"`` instead asks each piece for the number of different chords the style's own
@@ -38,7 +41,8 @@ from .errors import OptionError
 from .vocabulary import VOCABULARY
 
 __all__ = ["AUTO", "COLOUR", "Variety", "VARIETY_FLOOR", "MAX_VARIETY", "AUTO_VARIETIES",
-           "COLOUR_VARIETIES", "ChordCoverage", "BestPaths", "check_variety", "expected_histogram",
+           "COLOUR_VARIETIES", "COLOUR_MARGIN", "ChordCoverage", "BestPaths", "check_variety",
+           "expected_histogram",
            "with_variety", "auto_variety", "same_roots", "coloured_paths", "apply_variety",
            "require_coverage", "fit_coverage"]
 
@@ -59,6 +63,10 @@ AUTO_VARIETIES = tuple(round(0.05 * i, 2) for i in range(11))
 #: The bonuses :data:`COLOUR` tries, smallest first: with the roots fixed the bonus can only
 #: change qualities, so it may go up to MAX_VARIETY.
 COLOUR_VARIETIES = tuple(round(0.05 * i, 2) for i in range(21))
+#: How much less likely than a slot's likeliest quality on its root (in the lattice's log units,
+#: a factor of 10) a quality may be for :data:`COLOUR` to choose it: the bonus picks among the
+#: colours the melody allows, and never buys one the melody contradicts.
+COLOUR_MARGIN = float(np.log(10.0))
 _ROOTS = np.array([chord.root for chord in VOCABULARY])
 
 
@@ -145,17 +153,18 @@ def expected_histogram(lattice: Lattice) -> np.ndarray:
     return marginals.mean(axis=0)
 
 
-def with_variety(lattice: Lattice, variety: float, phrase_ends: np.ndarray,
+def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
                  histogram: np.ndarray | None = None) -> Lattice:
     """``lattice`` with the variety bonus (see the module docstring) on every slot but a
-    phrase's last two (``phrase_ends``: one flag per slot) and the piece's last;
+    cadence's last two (``cadences``: one flag per slot, :attr:`SlotGrid.cadences
+    <harmonizer.slots.SlotGrid.cadences>`) and the piece's last;
     ``histogram`` is :func:`expected_histogram` of ``lattice`` when the caller has it."""
     if not variety:
         return lattice
     if histogram is None:
         histogram = expected_histogram(lattice)
     bonus = -variety * np.log(histogram + VARIETY_FLOOR)
-    ends = np.asarray(phrase_ends, dtype=bool)
+    ends = np.asarray(cadences, dtype=bool)
     cadence = ends.copy()
     cadence[:-1] |= ends[1:]
     cadence[-1] = True
@@ -168,9 +177,9 @@ class BestPaths:
     the bonus reads (one forward-backward pass) is computed only when a bonus needs it, or given
     by a caller that has it."""
 
-    def __init__(self, lattice: Lattice, phrase_ends: np.ndarray,
+    def __init__(self, lattice: Lattice, cadences: np.ndarray,
                  histogram: np.ndarray | None = None) -> None:
-        self.lattice, self.phrase_ends = lattice, phrase_ends
+        self.lattice, self.cadences = lattice, cadences
         self._histogram = histogram
         self._paths: dict[float, tuple[int, ...]] = {}
 
@@ -184,7 +193,7 @@ class BestPaths:
         """The lattice with the bonus ``variety`` (itself for 0)."""
         if not variety:
             return self.lattice
-        return with_variety(self.lattice, variety, self.phrase_ends, self.histogram)
+        return with_variety(self.lattice, variety, self.cadences, self.histogram)
 
     def __call__(self, variety: float) -> tuple[int, ...]:
         if variety not in self._paths:
@@ -208,9 +217,13 @@ def auto_variety(paths: BestPaths, coverage: ChordCoverage,
     return best
 
 
-def same_roots(lattice: Lattice, path: Sequence[int]) -> Lattice:
-    """``lattice`` with each slot open only to the chords on the root of ``path``'s chord there."""
+def same_roots(lattice: Lattice, path: Sequence[int], margin: float = COLOUR_MARGIN) -> Lattice:
+    """``lattice`` with each slot open only to the chords on the root of ``path``'s chord there
+    whose emission is within ``margin`` of the likeliest of them: a colour the melody allows (a
+    seventh over a held root), never one it contradicts (G minor under a held B)."""
     allowed = _ROOTS[None, :] == _ROOTS[np.asarray(path)][:, None]
+    on_root = np.where(allowed, lattice.emission, -np.inf)
+    allowed &= on_root >= on_root.max(axis=1, keepdims=True) - margin
     return Lattice(np.where(allowed, lattice.emission, -np.inf), lattice.transition, lattice.start,
                    lattice.end)
 
@@ -218,16 +231,16 @@ def same_roots(lattice: Lattice, path: Sequence[int]) -> Lattice:
 def coloured_paths(paths: BestPaths) -> BestPaths:
     """The :data:`COLOUR` lattice's paths: ``paths``' lattice restricted to the roots of its best
     progression without a bonus."""
-    return BestPaths(same_roots(paths.lattice, paths(0.0)), paths.phrase_ends)
+    return BestPaths(same_roots(paths.lattice, paths(0.0)), paths.cadences)
 
 
-def apply_variety(lattice: Lattice, variety: Variety, phrase_ends: np.ndarray,
+def apply_variety(lattice: Lattice, variety: Variety, cadences: np.ndarray,
                   coverage: ChordCoverage | None) -> tuple[float, Lattice]:
     """The bonus ``variety`` comes to for this piece (itself, or for :data:`AUTO` and
     :data:`COLOUR`, which need the style's ``coverage``, :func:`auto_variety`'s on the lattice or
     on its :func:`coloured_paths`) and the lattice it decodes: ``lattice`` with that bonus
     (restricted to the likeliest roots for :data:`COLOUR`)."""
-    paths = BestPaths(lattice, phrase_ends)
+    paths = BestPaths(lattice, cadences)
     if isinstance(variety, str):
         coverage = require_coverage(variety, coverage)
         if variety == COLOUR:

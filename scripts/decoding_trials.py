@@ -106,7 +106,7 @@ def main() -> None:
     weights = style_weights(bundle).normalised()
     fits = song_fits(songs, bundle)
     # as the engine decodes: the card's variety bonus included
-    lattices = [apply_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety, p.grid.phrase_ends,
+    lattices = [apply_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety, p.grid.cadences,
                               bundle.coverage)[1]
                 for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}

@@ -182,3 +182,80 @@ def test_batch_refuses_a_bad_variety_once_before_any_file(tmp_path):
         with pytest.raises(OptionError, match="variety"):
             run_batch(source, tmp_path / "out", options=BatchOptions(variety=bad))
         assert not (tmp_path / "out").exists()  # nothing written
+
+
+# Amazing Grace in G, 3/4 with a one-beat pickup: a half note in every bar, so every bar ends a
+# "phrase" by the long-note rule; its phrases really end on the dotted halves (bars 7 and 15,
+# the pickup being bar 0).
+AMAZING_GRACE = [(62, 1), (67, 2), (71, 0.5), (67, 0.5), (71, 2), (69, 1), (67, 2), (64, 1), (62, 2),
+                 (62, 1), (67, 2), (71, 0.5), (67, 0.5), (71, 2), (69, 1), (74, 3), (74, 2), (71, 1),
+                 (74, 2), (71, 0.5), (67, 0.5), (71, 2), (69, 1), (67, 2), (64, 1), (62, 2), (62, 1),
+                 (67, 2), (71, 0.5), (67, 0.5), (71, 2), (69, 1), (67, 3)]
+
+
+def _hymn():
+    from harmonizer.melody import Melody, Meter, Note, TimeSignature
+
+    notes, onset = [], 0.0
+    for pitch, beats in AMAZING_GRACE:
+        notes.append(Note(pitch, onset, beats))
+        onset += beats
+    return Melody(tuple(notes), Meter((TimeSignature(0.0, 3, 4),), pickup=1.0))
+
+
+def test_cadences_thin_the_phrase_ends_where_long_notes_are_everyday_rhythm():
+    from harmonizer.slots import make_slots
+    from harmonizer.theory import parse_key
+
+    grid = make_slots(_hymn(), parse_key("G"), "bar")
+    ends, cadences = grid.phrase_ends, grid.cadences
+    assert ends.sum() >= 14  # nearly every bar by the long-note rule, the scorer's feature
+    assert not (cadences & ~ends).any() and cadences[-1]
+    bars = {slot.bar for slot, cadence in zip(grid.slots, cadences) if cadence}
+    assert bars == {7, 15}  # the dotted halves, the last one the last note
+
+
+def test_a_tune_whose_long_notes_are_rare_keeps_every_phrase_end_as_a_cadence():
+    from harmonizer.midi_in import read_midi
+    from harmonizer.slots import make_slots
+
+    song = read_midi(EXAMPLES / "ode_to_joy.mid")
+    melody, _ = song.melody()
+    grid = make_slots(melody, song.key_signature, "auto")
+    assert grid.phrase_ends.sum() >= 3 and np.array_equal(grid.cadences, grid.phrase_ends)
+
+
+def test_variety_acts_on_a_hymn_with_a_long_note_in_every_bar():
+    # Spared at every phrase end, the hymn got no bonus anywhere: --variety changed nothing.
+    from harmonizer.engine import harmonize_melody
+
+    melody = _hymn()
+    plain = harmonize_melody(melody, key="G", style="folk", harmonic_rhythm="bar", variety=0.0)
+    varied = harmonize_melody(melody, key="G", style="folk", harmonic_rhythm="bar", variety=1.0)
+    assert len({c.symbol for c in varied.chords}) > len({c.symbol for c in plain.chords})
+    assert varied.chords[-1].symbol == "G"
+
+
+def test_colour_picks_only_qualities_the_melody_allows():
+    from harmonizer.variety import COLOUR_MARGIN, same_roots
+
+    # Two roots, two qualities each: slot 0 allows both qualities of root 0, slot 1 only one
+    # (the other is far less likely, as G minor under a held B is).
+    on_c, on_g = ([c.index for c in VOCABULARY if c.root == root][:2] for root in (0, 7))
+    chords = on_c + on_g
+    emission = np.full((2, len(VOCABULARY)), -20.0)
+    emission[0, chords[0]], emission[0, chords[1]] = -1.0, -1.5
+    emission[1, chords[0]], emission[1, chords[1]] = -1.0, -1.0 - COLOUR_MARGIN - 0.5
+    size = len(VOCABULARY)
+    lattice = Lattice(emission, np.zeros((size, size)), np.zeros(size), np.zeros(size))
+    open_to = np.isfinite(same_roots(lattice, [chords[0], chords[0]]).emission)
+    assert open_to[0, chords[0]] and open_to[0, chords[1]] and not open_to[0, chords[2]]
+    assert open_to[1, chords[0]] and not open_to[1, chords[1]]
+
+
+def test_colour_never_puts_a_minor_chord_under_a_hymn_in_major():
+    from harmonizer.engine import harmonize_melody
+
+    result = harmonize_melody(_hymn(), key="G", style="jazz", harmonic_rhythm="bar", variety=COLOUR)
+    assert result.variety_mode == "colour"
+    assert not [c.symbol for c in result.chords if c.root == 7 and c.quality.startswith("min")]

@@ -180,7 +180,7 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
                         for fit, prepared in zip(fits, songs)]
             # each song's path per bonus (and the histogram the bonus reads) is found once for
             # the fixed varieties and every share of "auto"; so are the "colour" lattice's
-            paths = [BestPaths(lattice, prepared.grid.phrase_ends)
+            paths = [BestPaths(lattice, prepared.grid.cadences)
                      for lattice, prepared in zip(lattices, songs)]
             coloured = [coloured_paths(song) for song in paths] if aims else []
             record = {"prior_correction": correction,

@@ -271,7 +271,7 @@ def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weigh
 
     fits = song_fits(songs, bundle) if fits is None else fits
     lattices = [(apply_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised()),
-                               bundle.variety, prepared.grid.phrase_ends, bundle.coverage)[1],
+                               bundle.variety, prepared.grid.cadences, bundle.coverage)[1],
                  prepared.labels)
                 for fit, prepared in zip(fits, songs)]
     best, best_nll = 1.0, np.inf
