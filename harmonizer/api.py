@@ -84,10 +84,11 @@ def _check_output(input_path: Path, output: Path, force: bool) -> None:
         raise
     except OSError as error:  # e.g. a name too long for the file system
         raise OutputError(f"{output}: unusable output path ({error.strerror or error})") from error
-    # The temporary file beside it ("." + name + a random part + ".tmp") must fit too.
-    if len(os.fsencode(output.name)) + 16 > longest:
+    # The temporary file beside it (midi_out.atomic_path: "." + name + "." + 8 random
+    # characters + ".tmp", 14 bytes more) must fit too.
+    if len(os.fsencode(output.name)) + 14 > longest:
         raise OutputError(f"{output}: the file name is too long for its folder's file system "
-                          f"(at most {longest - 16} bytes here)")
+                          f"(at most {longest - 14} bytes here)")
 
 
 def harmonize_file(

@@ -199,6 +199,8 @@ def _cadence_notes(notes: Sequence[Note], ends: Sequence[bool], beat: float, bar
     last note and those before a rest, and the long notes, at most one per two bars on average:
     where long notes are the melody's everyday rhythm (a 3/4 hymn's half note in every bar) only
     the longest count, the threshold rising from gap to longer gap until they are that sparse.
+    Long notes that all tie (the same gap every bar, none longer) are everyday rhythm through and
+    through: none is kept, and the rests and the last note mark the cadences.
 
     The scorer keeps every phrase end as a feature (its rhythm helps it on every corpus), but
     the variety bonus spares the cadences: flagging every bar would leave it nothing to act on,

@@ -428,6 +428,10 @@ def test_a_file_name_too_long_is_an_output_problem_not_an_internal_error(song, t
         assert main([str(song), "-o", str(tmp_path / ("a" * length + ".mid"))]) == 5
         _one_error_line(capsys, "too long")
     assert os.listdir(tmp_path) == ["song.mid"]
+    # the longest name whose temporary file still fits is written
+    longest = os.pathconf(tmp_path, "PC_NAME_MAX") - 14
+    fits = tmp_path / ("a" * (longest - 4) + ".mid")
+    assert main([str(song), "-o", str(fits)]) == 0 and fits.exists()
 
 
 def _midi_with_name(path, name, tracks=1, file_type=1):

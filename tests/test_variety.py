@@ -259,3 +259,23 @@ def test_colour_never_puts_a_minor_chord_under_a_hymn_in_major():
     result = harmonize_melody(_hymn(), key="G", style="jazz", harmonic_rhythm="bar", variety=COLOUR)
     assert result.variety_mode == "colour"
     assert not [c.symbol for c in result.chords if c.root == 7 and c.quality.startswith("min")]
+
+
+def test_long_notes_that_all_tie_are_everyday_rhythm_and_none_is_a_cadence():
+    from harmonizer.melody import Note
+    from harmonizer.slots import _cadence_notes, _phrase_ends
+
+    # A half note and two quarters in each of 16 bars: every half note is a phrase end for the
+    # scorer; none is longer than another, so none is a cadence, only the last note.
+    notes, onset = [], 0.0
+    for _ in range(16):
+        notes += [Note(60, onset, 2.0), Note(62, onset + 2, 1.0), Note(64, onset + 3, 1.0)]
+        onset += 4.0
+    ends = _phrase_ends(notes, 1.0)
+    cadences = _cadence_notes(notes, ends, 1.0, 4.0)
+    assert sum(ends) == 17 and cadences == [False] * (len(notes) - 1) + [True]
+    # a dotted half in bar 8 (one quarter after it) is longer than the rest: it is kept
+    notes[21] = Note(60, notes[21].onset, 3.0)
+    notes[22:24] = [Note(64, notes[21].onset + 3, 1.0)]
+    cadences = _cadence_notes(notes, _phrase_ends(notes, 1.0), 1.0, 4.0)
+    assert cadences[21] and sum(cadences) == 2
