@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, InputWarning, OptionError, exit_code_for
+from .errors import INTERNAL_ERROR_EXIT, HarmonizerError, InputWarning, OptionError, exit_code_for, printable
 
 if TYPE_CHECKING:
     from .engine import Weights
@@ -276,8 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _one_line(text: str) -> str:
     """``text`` on one line, with any control character a file put in it (a track name, a
     file name) shown as an escape rather than obeyed by the terminal."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in " ".join(text.split()))
+    return printable(" ".join(text.split()))
 
 
 def _run_reporting_errors(args: argparse.Namespace, batch: bool) -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "ModelError",
     "InputWarning",
     "EXIT_CODES",
+    "printable",
 ]
 
 
@@ -71,3 +72,9 @@ def exit_code_for(error: BaseException) -> int:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]
     return INTERNAL_ERROR_EXIT
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would obey rather than show (escape sequences,
+    bells, line breaks: a file's track name or a file name may hold any) as its escape."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

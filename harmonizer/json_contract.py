@@ -77,6 +77,7 @@ from .errors import (
     OptionError,
     OutputError,
     exit_code_for,
+    printable,
 )
 from .mask import create_scale_degree_mask
 from .melody import Melody, Meter, Note, TimeSignature, skyline
@@ -404,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
 
-    def fail(line: str, code: int) -> int:
+    def fail(line: str, code: int) -> int:  # as the main command's errors: one printable line
+        line = printable(" ".join(line.split()))
         print(line, file=sys.stderr)
         if args.error_file:
             write_error_file(args.error_file, line)

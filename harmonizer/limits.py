@@ -27,8 +27,8 @@ MAX_TIME_SIGNATURES = 1_000
 #: Most measures in a MusicXML score, over all its parts.
 MAX_MEASURES = 50_000
 #: Most bars music21 is asked to notate or read in one part (MusicXML output of a MIDI file,
-#: MusicXML input): its time grows with the square of the bars (about 35 s for 4,000 bars,
-#: 14 minutes for 33,000), far past any song, hymn or symphonic movement.
+#: MusicXML input): its time grows with the square of the bars (an audit's MIDI file of one
+#: note 33,000 bars in took minutes as MusicXML output); far past any song, hymn or movement.
 MAX_NOTATION_BARS = 3_000
 #: Most notes in a MusicXML score, over all its parts.
 MAX_SCORE_NOTES = 500_000

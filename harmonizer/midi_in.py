@@ -19,7 +19,7 @@ from typing import IO
 import mido
 
 from . import limits
-from .errors import InputError, InputWarning, NoMelodyError, OptionError
+from .errors import InputError, InputWarning, NoMelodyError, OptionError, printable
 from .melody import Melody, Meter, Note, TimeSignature, skyline
 from .midi_check import check_midi, unwrap_riff
 from .theory import Key
@@ -345,6 +345,4 @@ def display_name(name: str, charset: str = "latin1") -> str:
             name = name.encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
-    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                    for c in name.strip())
-    return shown[:200]
+    return printable(name.strip())[:200]

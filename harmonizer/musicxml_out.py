@@ -29,6 +29,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
+import mido
+
 from . import limits
 from .chords import QUALITIES
 from .engine import ChordChoice
@@ -513,7 +515,6 @@ def score_from_midi(song: MidiSong) -> Any:
     a pickup, see :class:`~harmonizer.melody.Meter`) becomes a real pickup
     measure again.  Raises :class:`InputError` when music21 cannot read it.
     """
-    import mido
     from music21 import converter, stream
 
     buffer = io.BytesIO()

@@ -179,19 +179,16 @@ def _note_weight(note: Note, bar: Bar) -> float:
 def _phrase_ends(notes: Sequence[Note], beat: float) -> list[bool]:
     """Notes that end a phrase: the last one, one followed by a rest of a beat or more, or a
     note that lasts at least twice the median gap between onsets and at least 1.5 beats."""
-    count = len(notes)
     gaps = [b.onset - a.onset for a, b in zip(notes, notes[1:])]
     typical = _median(gaps) if gaps else beat
-    ends = []
-    for index, note in enumerate(notes):
-        if index == count - 1:
-            ends.append(True)
-            continue
-        following = notes[index + 1]
-        rest = following.onset - note.end
-        gap = following.onset - note.onset
-        ends.append(rest >= beat - _EPS or (gap >= 2 * typical - _EPS and gap >= 1.5 * beat - _EPS))
-    return ends
+    return [rest or (gap >= 2 * typical - _EPS and gap >= 1.5 * beat - _EPS)
+            for rest, gap in zip(_rest_follows(notes, beat), [*gaps, 0.0])]
+
+
+def _rest_follows(notes: Sequence[Note], beat: float) -> list[bool]:
+    """Whether each note is the last one or followed by a rest of a beat or more."""
+    return [index == len(notes) - 1 or notes[index + 1].onset - note.end >= beat - _EPS
+            for index, note in enumerate(notes)]
 
 
 def _cadence_notes(notes: Sequence[Note], ends: Sequence[bool], beat: float, bar: float) -> list[bool]:
@@ -205,12 +202,10 @@ def _cadence_notes(notes: Sequence[Note], ends: Sequence[bool], beat: float, bar
     The scorer keeps every phrase end as a feature (its rhythm helps it on every corpus), but
     the variety bonus spares the cadences: flagging every bar would leave it nothing to act on,
     and ``--variety`` would silently change nothing."""
-    count = len(notes)
-    if count == 0:
+    if not notes:
         return []
     gaps = [b.onset - a.onset for a, b in zip(notes, notes[1:])] + [0.0]
-    rests = [index == count - 1 or notes[index + 1].onset - note.end >= beat - _EPS
-             for index, note in enumerate(notes)]
+    rests = _rest_follows(notes, beat)
     long = [end and not rest for end, rest in zip(ends, rests)]
     room = max((notes[-1].end - notes[0].onset) / (2 * bar), 1.0)
     while sum(long) > room:

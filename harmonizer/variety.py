@@ -165,10 +165,10 @@ def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
         histogram = expected_histogram(lattice)
     bonus = -variety * np.log(histogram + VARIETY_FLOOR)
     ends = np.asarray(cadences, dtype=bool)
-    cadence = ends.copy()
-    cadence[:-1] |= ends[1:]
-    cadence[-1] = True
-    emission = np.where(cadence[:, None], lattice.emission, lattice.emission + bonus[None, :])
+    spared = ends.copy()  # each cadence's slot, the slot before it, and the piece's last
+    spared[:-1] |= ends[1:]
+    spared[-1] = True
+    emission = np.where(spared[:, None], lattice.emission, lattice.emission + bonus[None, :])
     return Lattice(emission, lattice.transition, lattice.start, lattice.end)
 
 

@@ -73,7 +73,6 @@ from ..errors import OptionError
 from ..midi_out import write_atomic
 from ..scorer import ModelBundle, load_model
 from ..theory import Mode
-from ..variety import ChordCoverage
 from ..vocabulary import VOCABULARY, chord_index
 from .blues_prior import (
     BLUES_CHORDS,
@@ -87,14 +86,15 @@ from .blues_prior import (
 from .corpora import LoadStats, corpus_pairs, load_corpus
 from .dataset import ContextTables, SongSlots, prepare_song, split_of
 from .decoding import (
-    COVERAGE_RULE,
     COVERAGE_SHARES,
     DECODING_WEIGHTS,
     PRIOR_CORRECTIONS,
     TARGETS_PRICE,
     VARIETIES,
     choose_decoding,
-    coverage_of,
+    chosen_coverage,
+    coverage_entry,
+    coverage_or_none,
     decoding_trials,
 )
 from .train import SELECTION_TOLERANCE, _versions, calibrate_temperature, evaluate
@@ -317,12 +317,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     if tuning_songs:
         blended = blues_bundle(base, tables)
         # the blues' own chord coverage: what "auto" and "colour" aim at is the tuning songs' chords
-        try:
-            coverage: ChordCoverage | None = coverage_of(tuning_songs)
-        except ValueError as error:  # too few songs, or all of one length: no "auto" or "colour"
-            coverage = None
-            log(f"no chord coverage: {error}")
-        log(f"chord coverage of the tuning songs: {coverage}")
+        coverage = coverage_or_none(tuning_songs, "tuning songs", log)
         decoding_table = decoding_trials(tuning_songs, blended, coverage=coverage)
         eligible = decoding_table
         if guard_songs:
@@ -337,8 +332,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         chosen = choose_decoding(eligible)
         decoding = {"weights": tuple(chosen["weights"]), "prior_correction": chosen["prior_correction"],
                     "variety": chosen["variety"],
-                    "coverage": None if coverage is None
-                    else dataclasses.replace(coverage, share=chosen.get("coverage_share", 1.0))}
+                    "coverage": chosen_coverage(coverage, chosen)}
         log(f"decoding: {chosen} (of {len(decoding_table)} trials)")
         decoded = blues_bundle(base, tables, decoding=decoding)
         temperature = calibrate_temperature(tuning_songs, decoded, style_weights(decoded))
@@ -362,9 +356,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         card["decoding"] = {
             "weights": dict(zip(("harmonic", "voice_leading", "contextual"), decoding["weights"])),
             "prior_correction": decoding["prior_correction"], "variety": decoding["variety"],
-            **({} if decoding["coverage"] is None else {"coverage": {
-                **decoding["coverage"].to_dict(), "fitted_on": f"{len(tuning_songs)} tuning songs",
-                "rule": COVERAGE_RULE.replace("training songs", "tuning songs")}}),
+            **coverage_entry(decoding["coverage"], len(tuning_songs), "tuning songs"),
             "validation": decoding_table,
             "rule": f"the blues' own, chosen on the tuning songs with the blend fixed: every prior "
                     f"correction in {list(PRIOR_CORRECTIONS)}, each of {len(DECODING_WEIGHTS)} factor "

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,7 @@ from .dataset import SongSlots
 __all__ = ["PRIOR_CORRECTIONS", "DECODING_WEIGHTS", "VARIETIES", "VARIETY_TOLERANCE", "TARGETS_PRICE",
            "SELECTION_WEIGHTS", "decoding_trials", "choose_decoding", "path_agreement", "song_fits",
            "add_variety", "baseline_roots", "COVERAGE_SHARES", "COVERAGE_RULE",
-           "coverage_of"]
+           "coverage_of", "coverage_or_none", "chosen_coverage", "coverage_entry"]
 
 #: Shares of the chord prior divided out of the scorer's output (``beta``).
 PRIOR_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -153,6 +153,34 @@ def coverage_of(songs: Sequence[SongSlots]) -> ChordCoverage:
     of so many slots uses (:func:`~harmonizer.variety.fit_coverage` over the songs)."""
     return fit_coverage([len(p.grid) for p in songs],
                         [len({label for label in p.labels if label is not None}) for p in songs])
+
+
+def coverage_or_none(songs: Sequence[SongSlots], what: str,
+                     log: Callable[[str], None]) -> ChordCoverage | None:
+    """:func:`coverage_of` ``songs`` (the ``what``: "training songs"), or None where none can be
+    fitted (too few songs, or all of one length): then no trial decodes "auto" or "colour"."""
+    try:
+        coverage: ChordCoverage | None = coverage_of(songs)
+    except ValueError as error:
+        coverage = None
+        log(f"no chord coverage: {error}")
+    log(f"chord coverage of the {what}: {coverage}")
+    return coverage
+
+
+def chosen_coverage(coverage: ChordCoverage | None, trial: Mapping[str, Any]) -> ChordCoverage | None:
+    """The coverage a style decodes with: ``coverage`` at the share of the chosen ``trial``
+    (an "auto" or "colour" one), else at the human chords' own (1)."""
+    return None if coverage is None else dataclasses.replace(coverage, share=trial.get("coverage_share", 1.0))
+
+
+def coverage_entry(coverage: ChordCoverage | None, songs: int, what: str) -> dict[str, Any]:
+    """The card's ``decoding.coverage`` (with the count and kind of songs it was fitted on and
+    its rule), as a dict to merge: empty without a coverage."""
+    if coverage is None:
+        return {}
+    return {"coverage": {**coverage.to_dict(), "fitted_on": f"{songs} {what}",
+                         "rule": COVERAGE_RULE.replace("training songs", what)}}
 
 
 def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,

@@ -27,7 +27,6 @@ steps, all with fixed seeds:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -59,7 +58,6 @@ from .dataset import (
     unmapped_counts,
 )
 from .decoding import (
-    COVERAGE_RULE,
     COVERAGE_SHARES,
     DECODING_WEIGHTS,
     PRIOR_CORRECTIONS,
@@ -70,7 +68,9 @@ from .decoding import (
     add_variety,
     baseline_roots,
     choose_decoding,
-    coverage_of,
+    chosen_coverage,
+    coverage_entry,
+    coverage_or_none,
     decoding_trials,
     song_fits,
 )
@@ -376,21 +376,14 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     # The scorer's output on the validation songs, computed once for every trial and the temperature.
     scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat)
     fits = song_fits(prepared["validation"], scoring)
-    try:
-        fitted_coverage: ChordCoverage | None = coverage_of(prepared["train"])
-    except ValueError as error:  # too few songs, or all of one length: no "auto" or "colour"
-        fitted_coverage = None
-        log(f"no chord coverage: {error}")
-    log(f"chord coverage of the training songs: {fitted_coverage}")
+    fitted_coverage = coverage_or_none(prepared["train"], "training songs", log)
     trials = decoding_trials(prepared["validation"], scoring, fits=fits, coverage=fitted_coverage)
     baselines = baseline_roots(prepared["train"], prepared["validation"], style)
     log(f"baselines' same-root agreement on the validation songs: {baselines}")
     decoding = choose_decoding(trials, baselines)
     prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
     variety = decoding["variety"]
-    # the share "auto" and "colour" aim at: the chosen trial's, or the human chords' own
-    coverage = None if fitted_coverage is None else dataclasses.replace(
-        fitted_coverage, share=decoding.get("coverage_share", 1.0))
+    coverage = chosen_coverage(fitted_coverage, decoding)
     log(f"decoding: {decoding} (of {len(trials)} trials)")
     temperature = calibrate_temperature(
         prepared["validation"],
@@ -477,17 +470,14 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
             "weights": asdict(weights),
             "prior_correction": prior_correction,
             "variety": variety,
-            **({} if coverage is None else {"coverage": {
-                **coverage.to_dict(), "fitted_on": f"{len(prepared['train'])} training songs",
-                "rule": COVERAGE_RULE}}),
+            **coverage_entry(coverage, len(prepared["train"]), "training songs"),
             "baselines_validation_root": baselines,
             "validation": trials,
             "rule": f"trials: every prior correction in {list(PRIOR_CORRECTIONS)} with every one of "
                     f"{len(DECODING_WEIGHTS)} factor weights (harmonic, voice leading and context in "
                     "tenths summing to 1, harmonic at least 0.4, context at least 0.1) and every variety "
-                    f"in {list(VARIETIES)}, and 'auto' and 'colour' at each share {list(COVERAGE_SHARES)} of "
-                    "the "
-                    "coverage, decoding the validation songs. Of the trials whose same-root "
+                    f"in {list(VARIETIES)}, and 'auto' and 'colour' at each share {list(COVERAGE_SHARES)} "
+                    "of the coverage, decoding the validation songs. Of the trials whose same-root "
                     "agreement stays above the bigram HMM's and at least 1.5 times the notebook "
                     "algorithm's on the same songs (baselines_validation_root; where none does, the "
                     f"trials whose exact agreement is within {TARGETS_PRICE} of the best trial's), the "
