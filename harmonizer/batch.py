@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import HarmonizerError, OptionError, OutputError
+from .errors import HarmonizerError, InputError, OptionError, OutputError
 
 if TYPE_CHECKING:
     from .variety import Variety
@@ -269,6 +269,10 @@ def run_batch(
         if isinstance(variety, str):
             require_coverage(variety, bundle.coverage)
     inputs = find_inputs(source_dir)
+    if not inputs:  # almost always a wrong folder: say so, and create no output folder or log
+        suffixes = ", ".join(MIDI_SUFFIXES + MUSICXML_SUFFIXES)
+        raise InputError(f"{source_dir}: no MIDI or MusicXML file ({suffixes}) in this folder or "
+                         f"below, other than outputs named *{OUTPUT_MARK}.*")
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -269,6 +269,13 @@ class _Checker:
         if value < 0:
             raise _Refusal(f"<duration> of a <{owner}> is {text}; it must not be negative")
         if owner == "backup":
+            # A backup past the bar line puts the next voice in the bar before, where music21
+            # moves it without a word: a broken score, not ours to guess at.  Exporters round
+            # tuplets, so real scores overshoot by a few divisions (OpenScore's lieder: 6 of
+            # 1440); less than a 64th note is let through.
+            if value - self.position > self.divisions / 16:
+                raise _Refusal(f"<backup> of {text} goes back past the start of the measure "
+                               f"(only {self.position:g} divisions into it)")
             self.position = max(0.0, self.position - value)
             return
         if owner == "note" and (self.in_chord or self.is_grace):

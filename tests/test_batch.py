@@ -124,3 +124,14 @@ def test_no_two_outputs_collide_even_when_renamed(tmp_path):
     assert len({str(t).casefold() for t in targets}) == len(names)
     assert targets[names.index("b-xml.musicxml")].name == "b-xml.harmonized.musicxml"
     assert targets[names.index("c-mid.kar")].name == "c-mid.harmonized.mid"
+
+
+def test_a_folder_with_nothing_to_harmonize_is_an_error_and_creates_nothing(tmp_path, capsys):
+    empty = tmp_path / "notes"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no music here")
+    (empty / "old.harmonized.mid").write_bytes(b"")  # our own outputs are not inputs
+    assert main(["batch", str(empty), "-o", str(tmp_path / "out"), "--no-progress"]) == 3  # input error
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and str(empty) in error[0] and "no MIDI or MusicXML file" in error[0]
+    assert not (tmp_path / "out").exists()

@@ -154,6 +154,10 @@ BAD = [
                                      b'+ADw-!DOCTYPE score-partwise +AFs-+ADw-!ENTITY x SYSTEM '
                                      b'+ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-'),
                  "bad.musicxml", 3, ["<!ENTITY"], id="xxe-hidden-in-utf7"),
+    pytest.param(score(TUNE, "<backup><duration>2</duration></backup>\n" + TUNE),
+                 "bad.musicxml", 3, ["measure 2 of part 'Melody' (line 11): <backup> of 2 goes back past "
+                                     "the start of the measure (only 0 divisions into it)"],
+                 id="backup-past-the-bar-line"),
     pytest.param(score(TUNE.replace("<type>quarter</type>", "<type>longer-than-long</type>", 1)),
                  "bad.musicxml", 3, ["music21 cannot read it", "longer-than-long"],
                  id="music21-refuses-a-value"),
@@ -231,6 +235,17 @@ def test_a_multi_byte_encoding_is_read(tmp_path, capsys):
     data = score(TUNE, TUNE, encoding="Shift_JIS").replace(b"Melody", "旋律".encode("shift_jis"))
     target, err = accept(tmp_path, capsys, data, name="uta.musicxml", output="out.musicxml")
     assert err == "" and "旋律" in target.read_text(encoding="utf-8")
+
+
+def test_a_backup_that_overshoots_by_a_rounding_error_is_read(tmp_path, capsys):
+    # exporters round tuplets: OpenScore's lieder back up 1440 divisions 1434 into a bar
+    rounded = TUNE.replace("<duration>1</duration>", "<duration>480</duration>")
+    lower = "".join(NOTE.format(step=s) for s in "GABG").replace("<octave>4<", "<octave>3<")
+    lower = lower.replace("<duration>1</duration>", "<duration>480</duration>")
+    data = score(rounded + "<backup><duration>1925</duration></backup>" + lower, rounded,
+                 attributes=ATTRIBUTES.replace("<divisions>1<", "<divisions>480<"))
+    target, err = accept(tmp_path, capsys, data, name="lied.musicxml", output="out.mid")
+    assert err == "" and target.read_bytes()[:4] == b"MThd"
 
 
 def test_a_plain_musicxml_file_named_mxl_is_read_by_content(tmp_path, capsys):
