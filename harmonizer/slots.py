@@ -61,7 +61,7 @@ class Slot:
     onset_pitch_class: int | None  # the melody note sounding at the slot's start, above the tonic
     degrees: tuple[str, ...]  # the degrees of the notes that start in the slot, for display
     lowest_pitch: int | None  # lowest melody pitch sounding in the slot (voicings stay below)
-    cadence: bool = False  # a phrase end the variety bonus spares (see _cadence_notes)
+    cadence: bool = False  # sounds a cadence note, which the variety bonus spares (_cadence_notes)
 
     @property
     def end(self) -> float:
@@ -91,8 +91,9 @@ class SlotGrid:
 
     @property
     def cadences(self) -> np.ndarray:
-        """Whether each slot ends a phrase as a cadence the variety bonus spares: the phrase
-        ends, thinned where long notes are the melody's everyday rhythm, (slots,) booleans."""
+        """Whether each slot sounds a cadence note, which the variety bonus spares: the notes
+        that end a phrase, thinned where long notes are the melody's everyday rhythm, in every
+        slot they are held through, (slots,) booleans."""
         return np.array([slot.cadence for slot in self.slots], dtype=bool)
 
 
@@ -295,7 +296,7 @@ def make_slots(
         pc = (note.pitch - key.tonic) % 12
         note_end = note.end
         first = max(bisect.bisect_right(slot_starts, note.onset + _EPS) - 1, 0)
-        slot = first
+        slot = last = first
         while slot < count and slot_starts[slot] < note_end - _EPS:
             start, stop, _ = bounds[slot]
             overlap = (stop if stop < note_end else note_end) - (start if start > note.onset else note.onset)
@@ -310,12 +311,16 @@ def make_slots(
                 current = lowest[slot]
                 if current is None or note.pitch < current:
                     lowest[slot] = note.pitch
+                last = slot
             slot += 1
         starts[first].append(degree_names[pc])
         if ends[index]:
             phrase_end[first] = True
         if cadence_notes[index]:
-            cadence[first] = True
+            # the whole held note closes the phrase: a chord change under it would undo the
+            # cadence (Ode to Joy's bar 8, D held over two beats, went I then IV)
+            for held in range(first, last + 1):
+                cadence[held] = True
     profiles = np.array(profile_sums, dtype=float).reshape(count, 12)
     exposed = np.array(exposed_sums, dtype=float).reshape(count, 12)
     totals = profiles.sum(axis=1, keepdims=True)

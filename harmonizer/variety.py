@@ -5,11 +5,11 @@ use more different chords in a piece.  With ``variety`` ``lambda > 0`` the decod
 path's score plus ``lambda`` times the entropy of the piece's chord histogram, to first order:
 around the histogram ``h`` the lattice expects (its posteriors averaged over the slots), adding
 ``N * H(h)`` changes by ``-log h(c)`` for each slot given chord ``c``, so each slot's emission
-gains ``-lambda * log h(c)``.  Chords the piece would otherwise rarely use gain the most.  A
-cadence's last slot and the slot before it get no bonus: they carry the cadence.  Cadences are
-the phrase ends thinned where long notes are the melody's everyday rhythm
-(:attr:`~harmonizer.slots.SlotGrid.cadences`); spared at every phrase end, a 3/4 hymn with a
-half note in each bar got no bonus anywhere.
+gains ``-lambda * log h(c)``.  Chords the piece would otherwise rarely use gain the most.  The
+slots of a cadence note, held as long as it lasts, and the slot before it get no bonus: they
+carry the cadence.  Cadence notes are the phrase ends thinned where long notes are the melody's
+everyday rhythm (:attr:`~harmonizer.slots.SlotGrid.cadences`); spared at every phrase end, a
+3/4 hymn with a half note in each bar got no bonus anywhere.
 
 One ``lambda`` for every piece gives a long piece the most new chords and a short one too few.
 ``variety="auto"`` instead asks each piece for the number of different chords the style's own
@@ -155,9 +155,9 @@ def expected_histogram(lattice: Lattice) -> np.ndarray:
 
 def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
                  histogram: np.ndarray | None = None) -> Lattice:
-    """``lattice`` with the variety bonus (see the module docstring) on every slot but a
-    cadence's last two (``cadences``: one flag per slot, :attr:`SlotGrid.cadences
-    <harmonizer.slots.SlotGrid.cadences>`) and the piece's last;
+    """``lattice`` with the variety bonus (see the module docstring) on every slot but the
+    cadences' (``cadences``: one flag per slot, :attr:`SlotGrid.cadences
+    <harmonizer.slots.SlotGrid.cadences>`), the slot before each, and the piece's last;
     ``histogram`` is :func:`expected_histogram` of ``lattice`` when the caller has it."""
     if not variety:
         return lattice
@@ -165,7 +165,7 @@ def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
         histogram = expected_histogram(lattice)
     bonus = -variety * np.log(histogram + VARIETY_FLOOR)
     ends = np.asarray(cadences, dtype=bool)
-    spared = ends.copy()  # each cadence's slot, the slot before it, and the piece's last
+    spared = ends.copy()  # each cadence slot, the slot before it, and the piece's last
     spared[:-1] |= ends[1:]
     spared[-1] = True
     emission = np.where(spared[:, None], lattice.emission, lattice.emission + bonus[None, :])

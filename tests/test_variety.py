@@ -279,3 +279,22 @@ def test_long_notes_that_all_tie_are_everyday_rhythm_and_none_is_a_cadence():
     notes[22:24] = [Note(64, notes[21].onset + 3, 1.0)]
     cadences = _cadence_notes(notes, _phrase_ends(notes, 1.0), 1.0, 4.0)
     assert cadences[21] and sum(cadences) == 2
+
+
+def test_a_cadence_note_is_spared_for_as_long_as_it_is_held():
+    from harmonizer.engine import harmonize_melody
+    from harmonizer.midi_in import read_midi
+    from harmonizer.slots import make_slots
+
+    # Ode to Joy's bar 8 ends its phrase on a D held over beats 3 and 4: with a chord per beat
+    # the bonus used to reach the second beat of it, and the cadence went I then IV.
+    song = read_midi(EXAMPLES / "ode_to_joy.mid")
+    melody, _ = song.melody()
+    grid = make_slots(melody, song.key_signature, "beat")
+    held = [slot.index for slot in grid.slots if slot.bar == 8 and slot.position >= 2.0]
+    assert len(held) == 2 and grid.phrase_ends[held].tolist() == [True, False]
+    assert grid.cadences[held].all()
+    for variety in (0.3, 1.0):
+        result = harmonize_melody(melody, key="D", style="classical", harmonic_rhythm="beat",
+                                  variety=variety)
+        assert result.chords[held[0]].symbol == result.chords[held[1]].symbol == "D"
