@@ -114,8 +114,9 @@ def harmonize_file(
     write the result in the format of the output's extension (``.mid``, ``.musicxml``,
     ``.xml``, ``.mxl``).
 
-    The result goes to ``output`` or ``song.harmonized.<ext>`` beside the input; an
-    existing file (the input included) is only replaced with ``force``.
+    The result goes to ``output`` or ``song.harmonized.<ext>`` beside the input (or in
+    ``output`` when it is a folder); an existing file (the input included) is only replaced
+    with ``force``.
     ``melody_track`` is a MIDI track number or a MusicXML part index;
     ``accompaniment`` adds a piano part to MusicXML output; ``preview`` (.png or
     .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
@@ -128,6 +129,8 @@ def harmonize_file(
 
     source = Path(path)
     target = Path(output) if output is not None else default_output_path(source)
+    if output is not None and target.is_dir():  # as cp does: into the folder, under the default name
+        target = target / default_output_path(source).name
     if write:
         output_format(target)  # an unknown extension fails before any work
         _check_output(source, target, force)

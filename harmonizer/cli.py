@@ -48,7 +48,7 @@ def _positive_int(text: str) -> int:
 
 
 def _add_harmony_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--style", default="classical",
+    parser.add_argument("--style", default="classical", type=str.lower,  # "Jazz" is jazz
                         help="classical, folk, pop, jazz or blues (default: %(default)s; "
                              "see models/ for the shipped ones)")
     parser.add_argument("--key", help='override key finding, e.g. "D minor", "Bb", "F#m"')
@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a MIDI file (.mid, .midi, .rmi), a MusicXML file (.musicxml, .xml, .mxl), "
                              "or a folder for a batch")
     parser.add_argument("-o", "--output",
-                        help="where to write (default: INPUT.harmonized.EXT beside it); the "
-                             "extension picks the format: .mid, .musicxml, .xml or .mxl")
+                        help="where to write (default: INPUT.harmonized.EXT beside it; a "
+                             "folder: that name in it); the extension picks the format: .mid, "
+                             ".musicxml, .xml or .mxl")
     parser.add_argument("--force", action="store_true",
                         help="replace the output if it exists (even the input)")
     parser.add_argument("--no-write", action="store_true", help="analyse and print only; write nothing")

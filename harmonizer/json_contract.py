@@ -394,7 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "(schema: the docstring of harmonizer.json_contract).")
     parser.add_argument("--melody-json", required=True, metavar="IN", help="the melody, as input JSON")
     parser.add_argument("--chords-json", required=True, metavar="OUT", help="where to write the chords")
-    parser.add_argument("--style", default="classical", help=", ".join(STYLES) + " (default: %(default)s)")
+    parser.add_argument("--style", default="classical", type=str.lower,
+                        help=", ".join(STYLES) + " (default: %(default)s)")
     parser.add_argument("--key", help='override key finding, e.g. "D minor", "Bb", "F#m"')
     parser.add_argument("--harmonic-rhythm", default="auto", choices=("auto", "bar", "half", "beat"))
     parser.add_argument("--target-degrees", metavar="D,D,...", help="scale degrees 1-7 to favour")

@@ -97,6 +97,8 @@ class _Checker:
         self.measure = ""
         self.measures = self.part_measures = 0
         self.notes = 0
+        self.sounded = self.lasting = False  # whether any pitched note is there / lasts a while
+        self.pitched = False  # whether the current note has a pitch
         self.times = 0
         self.divisions = 1.0
         self.part_position = 0.0  # in divisions, from the start of the part
@@ -137,6 +139,9 @@ class _Checker:
                              f"({error})") from None
         if self.music and self.parts == 0:
             raise NoMelodyError(f"{self.name}: no part holds pitched notes (the score has no <part>)")
+        if self.music and self.sounded and not self.lasting:  # music21 would divide by zero
+            raise NoMelodyError(f"{self.name}: no pitched note lasts any time (every <duration> is "
+                                "0, or none is given)")
 
     def _where(self) -> str:
         line = f"line {self.parser.CurrentLineNumber}"
@@ -199,7 +204,7 @@ class _Checker:
             self.notes += 1
             if self.notes > limits.MAX_SCORE_NOTES:
                 raise _Refusal(f"more than {limits.MAX_SCORE_NOTES} notes in the score, the limit")
-            self.in_chord = self.is_grace = False
+            self.in_chord = self.is_grace = self.pitched = False
         elif tag == "pitch" and parent == "note":
             self.pitch = {}
         elif tag == "transpose":
@@ -244,6 +249,7 @@ class _Checker:
             self.pitch[tag] = text
         elif tag == "pitch" and parent == "note":
             self._check_pitch()
+            self.pitched = self.sounded = True
         elif parent == "transpose" and tag in ("chromatic", "octave-change"):
             self.transpose[tag] = text
         elif tag == "transpose":
@@ -278,6 +284,8 @@ class _Checker:
                                f"(only {self.position:g} divisions into it)")
             self.position = max(0.0, self.position - value)
             return
+        if owner == "note" and self.pitched and value > 0:
+            self.lasting = True
         if owner == "note" and (self.in_chord or self.is_grace):
             return
         self.position += value

@@ -82,6 +82,23 @@ def test_existing_output_is_never_replaced_without_force(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ode_to_joy.mid", "out.mid"]
 
 
+def test_an_output_folder_gets_the_default_name_in_it(tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main([str(source), "-o", str(folder)]) == 0
+    written = folder / "ode_to_joy.harmonized.mid"
+    assert mido.MidiFile(written).tracks[-1].name == "Harmony"
+    assert main([str(source), "-o", str(folder)]) == 5  # and, as any output, is not replaced
+    assert "output exists" in capsys.readouterr().err
+
+
+def test_style_names_are_read_without_case(tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    assert main([str(source), "--style", "Jazz", "--no-write"]) == 0
+    assert "Style:   jazz" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("content", "code", "words"),
     [

@@ -154,6 +154,10 @@ BAD = [
                                      b'+ADw-!DOCTYPE score-partwise +AFs-+ADw-!ENTITY x SYSTEM '
                                      b'+ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-'),
                  "bad.musicxml", 3, ["<!ENTITY"], id="xxe-hidden-in-utf7"),
+    pytest.param(score(TUNE.replace("<duration>1</duration>", "<duration>0</duration>")), "bad.musicxml", 3,
+                 ["no pitched note lasts any time"], id="every-duration-0"),
+    pytest.param(score(TUNE.replace("<duration>1</duration>", "")), "bad.musicxml", 3,
+                 ["no pitched note lasts any time"], id="no-durations"),
     pytest.param(score(TUNE, "<backup><duration>2</duration></backup>\n" + TUNE),
                  "bad.musicxml", 3, ["measure 2 of part 'Melody' (line 11): <backup> of 2 goes back past "
                                      "the start of the measure (only 0 divisions into it)"],

@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "exports are skipped (default: %(default)s; not with --once)")
     parser.add_argument("--suffixes", default=",".join(MUSICXML_SUFFIXES), metavar=".A,.B",
                         help="with --watch: the file types to harmonize (default: %(default)s)")
-    parser.add_argument("--style", default="classical", help="classical, folk, pop, jazz or blues (default: %(default)s)")
+    parser.add_argument("--style", default="classical", type=str.lower,
+                        help="classical, folk, pop, jazz or blues (default: %(default)s)")
     parser.add_argument("--key", help='impose a key, e.g. "D minor", "Bb", "F#m" (default: found)')
     parser.add_argument("--force", action="store_true", help="replace an explicit OUTPUT that exists")
     return parser
