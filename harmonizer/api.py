@@ -61,6 +61,13 @@ def default_output_path(path: str | os.PathLike[str]) -> Path:
     return source.with_name(f"{source.stem}.harmonized{source.suffix or '.mid'}")
 
 
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, say: _check_output says what is wrong with it
+        return False
+
+
 def _check_output(input_path: Path, output: Path, force: bool) -> None:
     """Refuse, before any work, an output that could not or may not be written: an existing file
     without ``force``, a folder, a missing or read-only folder, a name the file system refuses.
@@ -129,7 +136,7 @@ def harmonize_file(
 
     source = Path(path)
     target = Path(output) if output is not None else default_output_path(source)
-    if output is not None and target.is_dir():  # as cp does: into the folder, under the default name
+    if output is not None and _is_folder(target):  # as cp does: into it, under the default name
         target = target / default_output_path(source).name
     if write:
         output_format(target)  # an unknown extension fails before any work

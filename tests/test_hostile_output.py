@@ -90,8 +90,13 @@ def test_a_missing_output_folder_is_an_output_problem(song, tmp_path, capsys):
 
 
 def test_a_folder_as_output_is_refused_even_with_force(song, tmp_path, capsys):
-    (tmp_path / "out.mid").mkdir()
+    # -o FOLDER writes FOLDER/song.harmonized.mid; where that name is a folder too, no force
+    # makes a file of it
+    (tmp_path / "out.mid" / "song.harmonized.mid").mkdir(parents=True)
     assert main([str(song), "-o", str(tmp_path / "out.mid"), "--force"]) == 5
+    _one_error_line(capsys, "output is a folder")
+    (tmp_path / "sheet.png").mkdir()  # nor of a preview's name
+    assert main([str(song), "--preview", str(tmp_path / "sheet.png"), "--no-write", "--force"]) == 5
     _one_error_line(capsys, "output is a folder")
 
 
