@@ -151,8 +151,13 @@ def count_sequences(sequences: Iterable[tuple[Mode, Sequence[int | None]]], smoo
         smoothed = bigram[mode] + prior_strength * prior[None, :]
         tables.transition[mode] = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
         tables.start[mode] = np.log(start[mode] / start[mode].sum())
-        # P(end | chord): how often a song's last chord is this one, per occurrence of it
-        tables.end[mode] = np.log(np.clip(end[mode] / unigram[mode], 1e-4, 1.0))
+        # P(end | chord): how often a song's last chord is this one, per occurrence of it,
+        # smoothed towards the mode's rate of ends per chord: smoothed by the same pseudo count
+        # above and below, a chord never seen ended every piece (0.1 / 0.1), the likeliest last
+        # chord of all
+        ends = end[mode] - smoothing
+        rate = ends.sum() / max(unigram[mode].sum() - smoothing * size, 1.0)
+        tables.end[mode] = np.log(np.clip((ends + smoothing * rate) / unigram[mode], 1e-4, 1.0))
         tables.counts[mode] = round(unigram[mode].sum() - smoothing * size)  # round: float sums
     return tables
 

@@ -78,6 +78,11 @@ def test_count_sequences_counts_like_training():
     assert int(np.argmax(tables.unigram["major"])) == I_TRIAD and tables.counts["major"] == 4
     assert int(np.argmax(tables.transition["major"][V7])) == I_TRIAD
     assert int(np.argmax(tables.end["minor"][[i7, iv7]])) == 1  # the minor song ends on iv7
+    # P(end | chord) of a chord never seen is the mode's rate of ends per chord (1 in 4 here),
+    # not 1: smoothed alike above and below, it was the likeliest last chord of all
+    assert np.exp(tables.end["major"][IV7]) == pytest.approx(0.25)
+    assert np.exp(tables.end["major"][I_TRIAD]) == pytest.approx((1 + 0.1 * 0.25) / 3.1)
+    assert int(np.argmax(tables.end["major"])) == I_TRIAD
 
 
 def test_the_blend_is_a_mixture_that_keeps_every_distribution():
