@@ -136,8 +136,13 @@ def harmonize_file(
 
     source = Path(path)
     target = Path(output) if output is not None else default_output_path(source)
-    if output is not None and _is_folder(target):  # as cp does: into it, under the default name
+    named = os.fspath(output) if output is not None else ""
+    if output is not None and not named:
+        raise OptionError("the output path is empty")
+    if named and _is_folder(target):  # as cp does: into it, under the default name
         target = target / default_output_path(source).name
+    elif named.endswith(("/", os.sep)):  # a folder meant, and missing
+        raise OutputError(f"{named}: cannot write in {named} (no such folder)")
     if write:
         output_format(target)  # an unknown extension fails before any work
         _check_output(source, target, force)

@@ -271,7 +271,7 @@ def run_batch(
     inputs = find_inputs(source_dir)
     if not inputs:  # almost always a wrong folder: say so, and create no output folder or log
         suffixes = ", ".join(MIDI_SUFFIXES + MUSICXML_SUFFIXES)
-        raise InputError(f"{source_dir}: no MIDI or MusicXML file ({suffixes}) in this folder or "
+        raise InputError(f"{os.fspath(in_dir)}: no MIDI or MusicXML file ({suffixes}) in this folder or "
                          f"below, other than outputs named *{OUTPUT_MARK}.*")
     try:
         target_dir.mkdir(parents=True, exist_ok=True)

@@ -97,8 +97,9 @@ class _Checker:
         self.measure = ""
         self.measures = self.part_measures = 0
         self.notes = 0
-        self.sounded = self.lasting = False  # whether any pitched note is there / lasts a while
+        self.sounded = self.lasting = False  # whether the part has a pitched note / one that lasts
         self.pitched = False  # whether the current note has a pitch
+        self.divisions_given = False  # by the current part
         self.times = 0
         self.divisions = 1.0
         self.part_position = 0.0  # in divisions, from the start of the part
@@ -139,9 +140,6 @@ class _Checker:
                              f"({error})") from None
         if self.music and self.parts == 0:
             raise NoMelodyError(f"{self.name}: no part holds pitched notes (the score has no <part>)")
-        if self.music and self.sounded and not self.lasting:  # music21 would divide by zero
-            raise NoMelodyError(f"{self.name}: no pitched note lasts any time (every <duration> is "
-                                "0, or none is given)")
 
     def _where(self) -> str:
         line = f"line {self.parser.CurrentLineNumber}"
@@ -187,6 +185,7 @@ class _Checker:
             self.part_measures = 0
             self.measure = ""
             self.divisions = 1.0
+            self.divisions_given = self.sounded = self.lasting = False
             self.part_position = self.measure_start = self.position = self.measure_length = 0.0
         elif tag == "score-part":
             self.score_part = attributes.get("id", "")
@@ -240,9 +239,16 @@ class _Checker:
         if tag == "part-name" and parent == "score-part" and text:
             self.part_names.setdefault(self.score_part, text)
         elif tag == "divisions" and parent == "attributes":
-            self.divisions = self._number(text, "<divisions>")
-            if self.divisions <= 0:
+            divisions = self._number(text, "<divisions>")
+            if divisions <= 0:
                 raise _Refusal(f"<divisions> is {text}; it must be positive")
+            # the time so far, counted anew in the new unit (a change may come mid-measure)
+            factor = divisions / self.divisions
+            self.part_position *= factor
+            self.measure_start *= factor
+            self.position *= factor
+            self.measure_length *= factor
+            self.divisions, self.divisions_given = divisions, True
         elif tag == "duration" and parent in ("note", "backup", "forward"):
             self._duration(text, parent)
         elif parent == "pitch" and tag in ("step", "alter", "octave"):
@@ -260,6 +266,10 @@ class _Checker:
             self._check_time()
         elif tag == "measure" and parent == "part":
             self.part_position = self.measure_start + self.measure_length
+        elif tag == "part" and parent == "score-partwise" and self.sounded and not self.lasting:
+            self.measure = ""  # the whole part, not its last measure
+            # music21 divides by the part's length, and fails on the score
+            raise _Refusal("no pitched note lasts any time (every <duration> is 0, or none is given)")
 
     def _number(self, text: str, what: str) -> float:
         try:
@@ -278,8 +288,9 @@ class _Checker:
             # A backup past the bar line puts the next voice in the bar before, where music21
             # moves it without a word: a broken score, not ours to guess at.  Exporters round
             # tuplets, so real scores overshoot by a few divisions (OpenScore's lieder: 6 of
-            # 1440); less than a 64th note is let through.
-            if value - self.position > self.divisions / 16:
+            # 1440); less than a 64th note is let through, and anything in a part that never
+            # states its <divisions> (no unit to judge by).
+            if self.divisions_given and value - self.position > self.divisions / 16:
                 raise _Refusal(f"<backup> of {text} goes back past the start of the measure "
                                f"(only {self.position:g} divisions into it)")
             self.position = max(0.0, self.position - value)

@@ -135,3 +135,6 @@ def test_a_folder_with_nothing_to_harmonize_is_an_error_and_creates_nothing(tmp_
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and str(empty) in error[0] and "no MIDI or MusicXML file" in error[0]
     assert not (tmp_path / "out").exists()
+    # named as typed, once (a shell's completion adds the slash)
+    assert main([f"{empty}/", "--no-progress"]) == 3
+    assert capsys.readouterr().err.startswith(f"harmonize-midi: error: {empty}/: no MIDI")

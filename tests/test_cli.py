@@ -93,6 +93,21 @@ def test_an_output_folder_gets_the_default_name_in_it(tmp_path, capsys):
     assert "output exists" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("output", "code", "words"), [
+    ("", 2, "the output path is empty"),
+    ("missing/", 5, "missing/: cannot write in missing/ (no such folder)"),
+    ("song.mid/", 5, "(no such folder)"),  # not a file named song.mid
+])
+def test_an_output_that_is_empty_or_a_missing_folder_is_refused(output, code, words, tmp_path, capsys,
+                                                                  monkeypatch):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main([str(source), "-o", output]) == code
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and words in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ode_to_joy.mid"]
+
+
 def test_style_names_are_read_without_case(tmp_path, capsys):
     source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
     assert main([str(source), "--style", "Jazz", "--no-write"]) == 0

@@ -39,6 +39,16 @@ def score(*measures: str, attributes: str = ATTRIBUTES, doctype: str = "", encod
 GOOD = score(TUNE, TUNE)
 
 
+def two_parts(melody: str, bass: str) -> bytes:
+    """A score of two one-measure parts, 'Melody' and 'Bass', an element per line."""
+    parts = "".join(f'<part id="P{n}">\n<measure number="1">\n{ATTRIBUTES}{music}\n</measure>\n</part>\n'
+                    for n, music in ((1, melody), (2, bass)))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<score-partwise version="4.0">\n<part-list>\n'
+            '<score-part id="P1"><part-name>Melody</part-name></score-part>\n'
+            '<score-part id="P2"><part-name>Bass</part-name></score-part>\n</part-list>\n'
+            f'{parts}</score-partwise>\n').encode()
+
+
 def mxl(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=method) as archive:
@@ -158,6 +168,9 @@ BAD = [
                  ["no pitched note lasts any time"], id="every-duration-0"),
     pytest.param(score(TUNE.replace("<duration>1</duration>", "")), "bad.musicxml", 3,
                  ["no pitched note lasts any time"], id="no-durations"),
+    pytest.param(two_parts(TUNE, TUNE.replace("<duration>1</duration>", "<duration>0</duration>")),
+                 "bad.musicxml", 3, ["part 'Bass' (line 16): no pitched note lasts any time"],
+                 id="one-part-of-nothing-but-zero-durations"),
     pytest.param(score(TUNE, "<backup><duration>2</duration></backup>\n" + TUNE),
                  "bad.musicxml", 3, ["measure 2 of part 'Melody' (line 11): <backup> of 2 goes back past "
                                      "the start of the measure (only 0 divisions into it)"],
@@ -249,6 +262,19 @@ def test_a_backup_that_overshoots_by_a_rounding_error_is_read(tmp_path, capsys):
     data = score(rounded + "<backup><duration>1925</duration></backup>" + lower, rounded,
                  attributes=ATTRIBUTES.replace("<divisions>1<", "<divisions>480<"))
     target, err = accept(tmp_path, capsys, data, name="lied.musicxml", output="out.mid")
+    assert err == "" and target.read_bytes()[:4] == b"MThd"
+
+
+def test_a_backup_after_a_change_of_divisions_counts_in_the_new_unit(tmp_path, capsys):
+    # two quarters at divisions 1, two at divisions 2, then a backup of the whole bar (8 of 2)
+    half = "".join(NOTE.format(step=s) for s in "CD")
+    later = half.replace("<duration>1</duration>", "<duration>2</duration>")
+    later = later.replace("<octave>4<", "<octave>5<")
+    lower = "".join(NOTE.format(step=s) for s in "GABG").replace("<octave>4<", "<octave>3<")
+    data = score(half + "<attributes><divisions>2</divisions></attributes>" + later
+                 + "<backup><duration>8</duration></backup>"
+                 + lower.replace("<duration>1</duration>", "<duration>2</duration>"), TUNE)
+    target, err = accept(tmp_path, capsys, data, name="changes.musicxml", output="out.mid")
     assert err == "" and target.read_bytes()[:4] == b"MThd"
 
 

@@ -244,7 +244,7 @@ def test_module_command_line_writes_the_output_and_maps_errors_to_exit_codes(tmp
     source.write_text(json.dumps(contract()), encoding="utf-8")
     target = tmp_path / "chords.json"
     command = [sys.executable, "-m", "harmonizer.json_contract", "--melody-json", str(source),
-               "--chords-json", str(target), "--harmonic-rhythm", "bar"]
+               "--chords-json", str(target), "--harmonic-rhythm", "bar", "--style", "POP"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(target.read_text(encoding="utf-8"))["chords"]) == 4

@@ -76,7 +76,7 @@ def test_single_file_writes_the_default_output_and_replaces_it_on_the_next_run(t
     output = tmp_path / "ode.harmonized.mid"
     assert f"-> {output}" in done.stdout and "D major" in done.stdout
     assert [t.name for t in mido.MidiFile(output).tracks][-1] == "Harmony"
-    done = run(source, "--style", "folk", "--key", "B minor")  # a re-export is redone
+    done = run(source, "--style", "Folk", "--key", "B minor")  # a re-export is redone; any case
     assert done.returncode == 0, done.stderr
     assert "B minor" in done.stdout
 
