@@ -197,8 +197,10 @@ def _cadence_notes(notes: Sequence[Note], ends: Sequence[bool], beat: float, bar
     last note and those before a rest, and the long notes, at most one per two bars on average:
     where long notes are the melody's everyday rhythm (a 3/4 hymn's half note in every bar) only
     the longest count, the threshold rising from gap to longer gap until they are that sparse.
-    Long notes that all tie (the same gap every bar, none longer) are everyday rhythm through and
-    through: none is kept, and the rests and the last note mark the cadences.
+    Where the long notes left all tie (the same gap, none longer: a chorale whose fermata half
+    notes are no longer than its other half notes) they are spaced instead of dropped: counting
+    back from the end, one is kept where it is two bars or more before the next cadence, as
+    phrases end every two or four bars counted back from the last one.
 
     The scorer keeps every phrase end as a feature (its rhythm helps it on every corpus), but
     the variety bonus spares the cadences: flagging every bar would leave it nothing to act on,
@@ -211,8 +213,26 @@ def _cadence_notes(notes: Sequence[Note], ends: Sequence[bool], beat: float, bar
     room = max((notes[-1].end - notes[0].onset) / (2 * bar), 1.0)
     while sum(long) > room:
         shortest = min(gap for gap, is_long in zip(gaps, long) if is_long)
-        long = [is_long and gap > shortest + _EPS for gap, is_long in zip(gaps, long)]
+        longer = [is_long and gap > shortest + _EPS for gap, is_long in zip(gaps, long)]
+        if not any(longer):  # they all tie: keep them two bars apart, counted from the end
+            long = _spaced(notes, long, rests, 2 * bar)
+            break
+        long = longer
     return [rest or is_long for rest, is_long in zip(rests, long)]
+
+
+def _spaced(notes: Sequence[Note], long: Sequence[bool], rests: Sequence[bool], apart: float) -> list[bool]:
+    """Of the ``long`` notes, those ``apart`` beats or more before the next cadence (a kept long
+    note, or a note before a rest, the last one included), walking back from the end."""
+    kept = [False] * len(notes)
+    next_cadence = notes[-1].onset
+    for index in range(len(notes) - 1, -1, -1):
+        if rests[index]:
+            next_cadence = notes[index].onset
+        elif long[index] and notes[index].onset <= next_cadence - apart + _EPS:
+            kept[index] = True
+            next_cadence = notes[index].onset
+    return kept
 
 
 def _exposures(notes: Sequence[Note], weights: Sequence[float]) -> list[float]:

@@ -261,20 +261,24 @@ def test_colour_never_puts_a_minor_chord_under_a_hymn_in_major():
     assert not [c.symbol for c in result.chords if c.root == 7 and c.quality.startswith("min")]
 
 
-def test_long_notes_that_all_tie_are_everyday_rhythm_and_none_is_a_cadence():
+def test_long_notes_that_all_tie_are_kept_two_bars_apart_counted_from_the_end():
     from harmonizer.melody import Note
     from harmonizer.slots import _cadence_notes, _phrase_ends
 
     # A half note and two quarters in each of 16 bars: every half note is a phrase end for the
-    # scorer; none is longer than another, so none is a cadence, only the last note.
+    # scorer; none is longer than another, too many to be cadences all (one per bar), and
+    # dropping them all (as before) left only the last note: every other bar's, counted back
+    # from the end, is kept (bars 14, 12, ..., 2: the four-bar phrases' ends among them).
     notes, onset = [], 0.0
     for _ in range(16):
         notes += [Note(60, onset, 2.0), Note(62, onset + 2, 1.0), Note(64, onset + 3, 1.0)]
         onset += 4.0
     ends = _phrase_ends(notes, 1.0)
     cadences = _cadence_notes(notes, ends, 1.0, 4.0)
-    assert sum(ends) == 17 and cadences == [False] * (len(notes) - 1) + [True]
-    # a dotted half in bar 8 (one quarter after it) is longer than the rest: it is kept
+    assert sum(ends) == 17 and cadences[-1]
+    bars = [notes[i].onset // 4 + 1 for i, kept in enumerate(cadences[:-1]) if kept]
+    assert bars == [2, 4, 6, 8, 10, 12, 14]
+    # a dotted half in bar 8 (one quarter after it) is longer than the rest: it alone is kept
     notes[21] = Note(60, notes[21].onset, 3.0)
     notes[22:24] = [Note(64, notes[21].onset + 3, 1.0)]
     cadences = _cadence_notes(notes, _phrase_ends(notes, 1.0), 1.0, 4.0)
