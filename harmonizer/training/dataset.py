@@ -134,7 +134,7 @@ def count_sequences(sequences: Iterable[tuple[Mode, Sequence[int | None]]], smoo
     unigram = {m: np.full(size, smoothing) for m in ("major", "minor")}
     bigram = {m: np.zeros((size, size)) for m in ("major", "minor")}
     start = {m: np.full(size, smoothing) for m in ("major", "minor")}
-    end = {m: np.full(size, smoothing) for m in ("major", "minor")}
+    end = {m: np.zeros(size) for m in ("major", "minor")}  # smoothed below, towards the mode's rate
     for mode, labels in sequences:
         known = [label for label in labels if label is not None]
         for label in known:
@@ -151,14 +151,14 @@ def count_sequences(sequences: Iterable[tuple[Mode, Sequence[int | None]]], smoo
         smoothed = bigram[mode] + prior_strength * prior[None, :]
         tables.transition[mode] = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
         tables.start[mode] = np.log(start[mode] / start[mode].sum())
+        counted = unigram[mode].sum() - smoothing * size  # the chords counted, without smoothing
         # P(end | chord): how often a song's last chord is this one, per occurrence of it,
         # smoothed towards the mode's rate of ends per chord: smoothed by the same pseudo count
         # above and below, a chord never seen ended every piece (0.1 / 0.1), the likeliest last
         # chord of all
-        ends = end[mode] - smoothing
-        rate = ends.sum() / max(unigram[mode].sum() - smoothing * size, 1.0)
-        tables.end[mode] = np.log(np.clip((ends + smoothing * rate) / unigram[mode], 1e-4, 1.0))
-        tables.counts[mode] = round(unigram[mode].sum() - smoothing * size)  # round: float sums
+        rate = end[mode].sum() / max(counted, 1.0)
+        tables.end[mode] = np.log(np.clip((end[mode] + smoothing * rate) / unigram[mode], 1e-4, 1.0))
+        tables.counts[mode] = round(counted)  # round: float sums
     return tables
 
 
