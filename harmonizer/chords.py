@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["QUALITIES", "QUALITY_SUFFIX", "ChordLabel", "quality_from_pitch_classes"]
+__all__ = ["QUALITIES", "QUALITY_SUFFIX", "TRIAD_CLASS", "ChordLabel", "quality_from_pitch_classes"]
 
 #: Intervals above the root, in semitones, of each quality.
 QUALITIES: dict[str, tuple[int, ...]] = {
@@ -28,6 +28,13 @@ QUALITIES: dict[str, tuple[int, ...]] = {
     "min6": (0, 3, 7, 9),
     "dom7sus4": (0, 5, 7, 10),
 }
+
+#: The triad each quality sounds with its sevenths and sixths left out (sus chords apart): what
+#: "same root and triad" compares, and what :data:`harmonizer.variety.COLOUR` may not change.
+TRIAD_CLASS: dict[str, str] = {"maj": "maj", "dom7": "maj", "maj7": "maj", "maj6": "maj", "aug": "aug",
+                               "min": "min", "min7": "min", "min6": "min", "minmaj7": "min",
+                               "dim": "dim", "hdim7": "dim", "dim7": "dim",
+                               "sus4": "sus", "sus2": "sus", "dom7sus4": "sus"}
 
 #: How a lead sheet writes each quality after the root name.
 QUALITY_SUFFIX: dict[str, str] = {

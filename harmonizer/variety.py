@@ -36,6 +36,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
+from .chords import TRIAD_CLASS
 from .decoder import Lattice, posteriors, viterbi
 from .errors import OptionError
 from .vocabulary import VOCABULARY
@@ -68,6 +69,7 @@ COLOUR_VARIETIES = tuple(round(0.05 * i, 2) for i in range(21))
 #: colours the melody allows, and never buys one the melody contradicts.
 COLOUR_MARGIN = float(np.log(10.0))
 _ROOTS = np.array([chord.root for chord in VOCABULARY])
+_TRIADS = np.array([TRIAD_CLASS[chord.quality] for chord in VOCABULARY])
 
 
 def check_variety(variety: object) -> Variety:
@@ -204,9 +206,12 @@ class BestPaths:
 def auto_variety(paths: BestPaths, coverage: ChordCoverage,
                  ladder: Sequence[float] = AUTO_VARIETIES) -> float:
     """The smallest bonus of ``ladder`` whose best progression (``paths``) uses at least
-    ``coverage``'s different chords for the piece's length (if none does, the smallest that
+    ``coverage``'s different chords for the piece's length, rounded to the nearest whole number
+    (if none does, the smallest that
     gives the most: a bonus that changes nothing is not reported as used)."""
-    target = coverage.target(len(paths.lattice.emission))
+    # A count of chords is a whole number: the nearest to the law's.  Compared with the law's own
+    # value, a three-note line whose law asked for 1.0004 chords was pushed to a second one.
+    target = math.floor(coverage.target(len(paths.lattice.emission)) + 0.5)
     best, most = ladder[0], -1
     for variety in ladder:
         count = len(set(paths(variety)))
@@ -220,10 +225,18 @@ def auto_variety(paths: BestPaths, coverage: ChordCoverage,
 def same_roots(lattice: Lattice, path: Sequence[int], margin: float = COLOUR_MARGIN) -> Lattice:
     """``lattice`` with each slot open only to the chords on the root of ``path``'s chord there
     whose emission is within ``margin`` of the likeliest of them: a colour the melody allows (a
-    seventh over a held root), never one it contradicts (G minor under a held B)."""
+    seventh over a held root), never one it contradicts (G minor under a held B); and only on the
+    triad of ``path``'s chord (:data:`harmonizer.chords.TRIAD_CLASS`): G7 or Gmaj7 for G, never
+    G minor."""
     allowed = _ROOTS[None, :] == _ROOTS[np.asarray(path)][:, None]
     on_root = np.where(allowed, lattice.emission, -np.inf)
     allowed &= on_root >= on_root.max(axis=1, keepdims=True) - margin
+    # ... and on its triad: a colour adds a seventh or a sixth, it does not turn G into G minor.
+    # The melody alone allows G minor under a bar of G and D, or E-flat minor under a lone
+    # E-flat, and the bonus bought them in pieces in G and E-flat major.
+    chosen = np.asarray(path)
+    allowed &= _TRIADS[None, :] == _TRIADS[chosen][:, None]
+    allowed[np.arange(len(chosen)), chosen] = True  # the chord of the path itself, always
     return Lattice(np.where(allowed, lattice.emission, -np.inf), lattice.transition, lattice.start,
                    lattice.end)
 

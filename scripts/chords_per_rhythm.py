@@ -13,15 +13,21 @@ a song that changes metre is counted under it) and the rhythm the rule chose for
 songs.  The first line says how many songs a per-beat style's ``auto`` rule cuts per beat (the
 melody moves at least every other beat).  It is why the classical style is cut per beat (Bach's
 chorales change chord on nearly every beat) and why a fast 6/8 is cut at the half bar
-(Nottingham's jigs change chord on either dotted-quarter beat).
+(Nottingham's jigs change chord on either dotted-quarter beat).  The last table takes the songs
+whose metre the rule may cut in half and, by the median number of note onsets in a bar (what the
+rule reads), gives how often a bar's human chord changes at its half: why a median of 3.5 counts
+as fast (Twinkle Twinkle's bars of four and three notes).
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 from collections import Counter, defaultdict
 
-from harmonizer.slots import choose_harmonic_rhythm, make_slots
+from harmonizer.chords import ChordLabel
+from harmonizer.melody import Bar
+from harmonizer.slots import choose_harmonic_rhythm, halves_bars, make_slots, median_onsets_per_bar
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import label_for
 
@@ -43,6 +49,8 @@ def main() -> None:
     metre_chords: Counter[str] = Counter()
     metre_labelling: dict[str, Counter[str]] = defaultdict(Counter)  # "bar" / "auto" -> chords
     chosen: dict[str, Counter[str]] = defaultdict(Counter)  # the rhythm the auto rule chose
+    # by median onsets a bar, songs in a metre the rule may halve: [songs, bars, changes at the half]
+    by_median: dict[float, list[int]] = defaultdict(lambda: [0, 0, 0])
     for song in load_corpus(options.corpus, options.path):
         songs += 1
         bars = [bar for bar in song.melody.meter.bars(song.melody.end) if not bar.is_pickup]
@@ -61,6 +69,11 @@ def main() -> None:
             metre_labelling[metre][rhythm] += labelled
             if rhythm == "auto":
                 chosen[metre][grid.harmonic_rhythm] += 1
+        if bars and halves_bars(signature):
+            row = by_median[min(median_onsets_per_bar(song.melody), 8.0)]
+            row[0] += 1
+            row[1] += len(bars)
+            row[2] += sum(_changes_at_half(bar, song.chords) for bar in bars)
     print(f"{options.corpus}: {songs} songs, {written} chords as written; a per-beat style's auto "
           f"rhythm cuts {per_beat} of the songs per beat")
     print(f"{'rhythm':<8}{'slots':>8}{'chords that label a slot':>27}")
@@ -74,6 +87,22 @@ def main() -> None:
         chords, labelled = max(metre_chords[metre], 1), metre_labelling[metre]
         print(f"{metre:<8}{count:>7}{metre_chords[metre]:>9}{100 * labelled['bar'] / chords:>12.1f} %"
               f"{f'{rule} {times}/{count}':>19}{100 * labelled['auto'] / chords:>18.1f} %")
+    print(f"\n{'median onsets a bar':<21}{'songs':>7}{'bars':>8}{'chord changes at the half bar, a bar':>39}"
+          "   (metres the rule may halve; 8: 8 or more)")
+    for median in sorted(by_median):
+        count, bars_seen, changes = by_median[median]
+        print(f"{median:<21g}{count:>7}{bars_seen:>8}{changes / max(bars_seen, 1):>39.3f}")
+
+
+def _changes_at_half(bar: Bar, chords: tuple[ChordLabel, ...]) -> bool:
+    """Whether a chord starts at the bar's half that differs from the one sounding before it."""
+    half = bar.onset + bar.time_signature.bar_length / 2
+    onsets = [chord.onset for chord in chords]
+    at = bisect.bisect_left(onsets, half - 1e-6)
+    if at == 0 or at >= len(chords) or abs(chords[at].onset - half) > 1e-6:
+        return False
+    before, after = chords[at - 1], chords[at]
+    return (before.root, before.quality) != (after.root, after.quality)
 
 if __name__ == "__main__":
     main()

@@ -182,7 +182,8 @@ def test_variety_defaults_to_the_styles_own_and_can_be_given(tmp_path, capsys):
     source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
     symbols = {}
     own = load_model("classical").card["decoding"].get("variety", 0.0)
-    for options in ([], ["--variety", "0"], ["--variety", "0.3"], ["--variety", "AUTO"],
+    sequences = {}
+    for options in ([], ["--variety", "0"], ["--variety", "0.3"], ["--variety", "1"], ["--variety", "AUTO"],
                     ["--variety", "color"]):
         assert main([str(source), "--json", "--no-write", "--style", "classical", *options]) == 0
         data = json.loads(capsys.readouterr().out)
@@ -194,7 +195,10 @@ def test_variety_defaults_to_the_styles_own_and_can_be_given(tmp_path, capsys):
         else:
             assert data["variety"] == float(asked)
         symbols[tuple(options)] = {c["symbol"] for c in data["chords"]}
-    assert len(symbols[("--variety", "0.3")]) > len(symbols[("--variety", "0")])
+        sequences[tuple(options)] = [c["symbol"] for c in data["chords"]]
+    # a bonus changes the progression, and the largest one brings in chords the plain one never uses
+    assert sequences[("--variety", "0.3")] != sequences[("--variety", "0")]
+    assert len(symbols[("--variety", "1")]) > len(symbols[("--variety", "0")])
 
 
 def test_target_degrees_report_coverage(tmp_path, capsys):

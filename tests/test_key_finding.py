@@ -151,6 +151,12 @@ def test_key_features_say_what_each_key_makes_of_the_tune():
     names = column["key_signature_names_key"]
     assert stated[2, names] == stated[12 + 11, names] == 1
     assert key_features(_notes(ODE_FIRST_PHRASE), key_signature=parse_key("D"))[:, says_minor].sum() == 0
+    # A signature with one sharp fewer than its key's own is the Dorian one of a Baroque minor
+    # key (D minor with no flat): C major's signature speaks for D minor, and for F major (Lydian).
+    sharper = column["key_signature_one_sharp_more"]
+    dorian = key_features(_notes(ODE_FIRST_PHRASE), key_signature=parse_key("C"))
+    assert dorian[12 + 2, sharper] == dorian[5, sharper] == 1 and dorian[:, sharper].sum() == 2
+    assert key_features(_notes(ODE_FIRST_PHRASE))[:, sharper].sum() == 0
 
 
 def test_a_learned_key_model_finds_what_the_profiles_miss_and_transposes():

@@ -88,6 +88,9 @@ def test_auto_takes_the_smallest_bonus_that_reaches_the_target():
     assert len(set(plain)) == 1  # chord 0 throughout without a bonus
     # a target the plain path meets already costs nothing
     assert auto_variety(BestPaths(lattice, ends), ChordCoverage(0.9, 0.01)) == 0.0
+    # ... as does one just over a whole number: a count is asked for, the nearest to the law's
+    assert 1 < ChordCoverage(1.04, 0.01).target(len(lattice.emission)) < 1.5
+    assert auto_variety(BestPaths(lattice, ends), ChordCoverage(1.04, 0.01)) == 0.0
     target = ChordCoverage(2.9, 0.01)  # about three chords for any length
     need = target.target(len(lattice.emission))
     assert 2 < need <= 3
@@ -239,18 +242,23 @@ def test_variety_acts_on_a_hymn_with_a_long_note_in_every_bar():
 def test_colour_picks_only_qualities_the_melody_allows():
     from harmonizer.variety import COLOUR_MARGIN, same_roots
 
-    # Two roots, two qualities each: slot 0 allows both qualities of root 0, slot 1 only one
-    # (the other is far less likely, as G minor under a held B is).
-    on_c, on_g = ([c.index for c in VOCABULARY if c.root == root][:2] for root in (0, 7))
-    chords = on_c + on_g
+    # C and its seventh, C minor, and G: slot 0 allows C's seventh, slot 1 does not (it is far
+    # less likely, as G minor under a held B is); neither allows C minor, however likely (a
+    # colour keeps the triad), nor another root.
+    index = {(c.root, c.quality): c.index for c in VOCABULARY}
+    c, c7, cm, g = index[0, "maj"], index[0, "dom7"], index[0, "min"], index[7, "maj"]
     emission = np.full((2, len(VOCABULARY)), -20.0)
-    emission[0, chords[0]], emission[0, chords[1]] = -1.0, -1.5
-    emission[1, chords[0]], emission[1, chords[1]] = -1.0, -1.0 - COLOUR_MARGIN - 0.5
+    emission[:, cm] = emission[:, g] = -0.5
+    emission[0, c], emission[0, c7] = -1.0, -1.5
+    emission[1, c], emission[1, c7] = -1.0, -1.0 - COLOUR_MARGIN - 0.5
     size = len(VOCABULARY)
     lattice = Lattice(emission, np.zeros((size, size)), np.zeros(size), np.zeros(size))
-    open_to = np.isfinite(same_roots(lattice, [chords[0], chords[0]]).emission)
-    assert open_to[0, chords[0]] and open_to[0, chords[1]] and not open_to[0, chords[2]]
-    assert open_to[1, chords[0]] and not open_to[1, chords[1]]
+    open_to = np.isfinite(same_roots(lattice, [c, c]).emission)
+    assert open_to[0, c] and open_to[0, c7] and not open_to[0, g] and not open_to[0, cm]
+    assert open_to[1, c] and not open_to[1, c7] and not open_to[1, cm]
+    # the path's own chord stays open even where another quality on its root is far likelier
+    emission[1, cm] = 5.0
+    assert np.isfinite(same_roots(lattice, [c, c]).emission[1, c])
 
 
 def test_colour_never_puts_a_minor_chord_under_a_hymn_in_major():
@@ -298,9 +306,12 @@ def test_a_cadence_note_is_spared_for_as_long_as_it_is_held():
     held = [slot.index for slot in grid.slots if slot.bar == 8 and slot.position >= 2.0]
     assert len(held) == 2 and grid.phrase_ends[held].tolist() == [True, False]
     assert grid.cadences[held].all()
-    # at the style's own variety the cadence holds as it does with none (a bonus of 1 on every
-    # other slot may still pull the held slot's neighbours, and with them the slot, elsewhere)
-    for variety in (0.0, 0.3):
+    # at a bonus the style's decoding tries the cadence holds as it does with none, and arrives
+    # on I (a bonus of 1 on every other slot may still pull the held slot's neighbours, and with
+    # them the slot, elsewhere)
+    plain = harmonize_melody(melody, key="D", style="classical", harmonic_rhythm="beat", variety=0.0)
+    assert plain.chords[held[0]].symbol == "D"
+    for variety in (0.15, 0.3):
         result = harmonize_melody(melody, key="D", style="classical", harmonic_rhythm="beat",
                                   variety=variety)
-        assert result.chords[held[0]].symbol == result.chords[held[1]].symbol == "D"
+        assert [result.chords[i].symbol for i in held] == [plain.chords[i].symbol for i in held]

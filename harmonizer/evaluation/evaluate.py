@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..chords import TRIAD_CLASS
 from ..engine import harmonize_melody
 from ..errors import HarmonizerError, OptionError, exit_code_for
 from ..key_finding import estimate_key
@@ -54,7 +55,7 @@ from ..slots import make_slots
 from ..theory import Key
 from ..training.corpora import LoadStats, corpus_pairs, load_corpus
 from ..training.dataset import SongSlots, prepare_song, split_of
-from ..training.train import _TRIAD_CLASS, SEED
+from ..training.train import SEED
 from ..vocabulary import VOCABULARY, VocabularyChord
 from .baselines import BigramHMM, NotebookBaseline
 from .metrics import METRIC_NAMES, TimedChord, all_metrics
@@ -122,7 +123,7 @@ def cadence_kind(root: int, quality: str, previous_root: int | None, key: Key) -
     dominant = (key.tonic + 7) % 12
     if root == key.tonic:
         return "tonic"
-    if root == dominant and _TRIAD_CLASS[quality] == "maj":
+    if root == dominant and TRIAD_CLASS[quality] == "maj":
         return "half"
     if root == (key.tonic + (9 if key.mode == "major" else 8)) % 12 and previous_root == dominant:
         return "deceptive"
@@ -177,7 +178,7 @@ def _score_song(prepared: SongSlots, outputs: dict[str, list[TimedChord | None]]
             continue
         for sounding in present:
             tally.numerals[key.mode][_numeral(sounding, key)] += 1
-            tally.qualities[_TRIAD_CLASS[sounding.quality]] += 1
+            tally.qualities[TRIAD_CLASS[sounding.quality]] += 1
         for t, label in enumerate(labels):
             chord = chords[t]
             if label is None or chord is None:
@@ -187,7 +188,7 @@ def _score_song(prepared: SongSlots, outputs: dict[str, list[TimedChord | None]]
                 same_root = chord.root == human.root_pitch_class(key)
                 tally.agreement["slots"] += 1
                 tally.agreement["root"] += same_root
-                same_triad = _TRIAD_CLASS[chord.quality] == _TRIAD_CLASS[human.quality]
+                same_triad = TRIAD_CLASS[chord.quality] == TRIAD_CLASS[human.quality]
                 tally.agreement["triad"] += same_root and same_triad
                 tally.agreement["exact"] += same_root and chord.quality == human.quality
             if slots[t].phrase_end:

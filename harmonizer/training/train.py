@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..chords import TRIAD_CLASS
 from ..engine import Weights, harmonize_melody
 from ..features import FEATURE_NAMES
 from ..midi_out import write_atomic
@@ -92,10 +93,6 @@ PREFERENCE = ("logistic", "mlp", "listwise", "gbm")
 #: average of five was 0.6 (pop), 0.7 (folk) and 1.1 (classical) points above the five networks'
 #: mean, with a better log-likelihood in every style (``scripts/listwise_seeds.py``).
 LISTWISE_MEMBERS = 5
-_TRIAD_CLASS = {"maj": "maj", "dom7": "maj", "maj7": "maj", "maj6": "maj", "aug": "aug",
-                "min": "min", "min7": "min", "min6": "min", "minmaj7": "min",
-                "dim": "dim", "hdim7": "dim", "dim7": "dim",
-                "sus4": "sus", "sus2": "sus", "dom7sus4": "sus"}
 
 
 def _output_of(model: object) -> str:
@@ -220,7 +217,7 @@ def evaluate(songs: Sequence[SongSlots], bundle: ModelBundle, weights: Weights,
             totals["slots"] += 1
             same_root = choice.root == human_root
             totals["root"] += same_root
-            totals["triad"] += same_root and _TRIAD_CLASS[choice.quality] == _TRIAD_CLASS[human.quality]
+            totals["triad"] += same_root and TRIAD_CLASS[choice.quality] == TRIAD_CLASS[human.quality]
             totals["exact"] += same_root and choice.quality == human.quality
             if slot.phrase_end:
                 totals["phrase_ends"] += 1
