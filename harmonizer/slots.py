@@ -104,11 +104,12 @@ def choose_harmonic_rhythm(melody: Melody, per_beat: bool = False) -> str:
     ``per_beat`` (a style whose chords change on the beat), beats when the median bar has at
     least half as many onsets as beats, as a chorale's does, half notes and all (a slower tune,
     whole notes or longer, keeps the usual rule: a chord per beat under it would be restless)."""
-    bars = [b for b in melody.meter.bars(melody.end) if not b.is_pickup]
-    if not bars:
+    bars = melody.meter.bars(melody.end)
+    first = next((b for b in bars if not b.is_pickup), None)
+    if first is None:
         return "bar"
-    median = median_onsets_per_bar(melody)
-    ts = bars[0].time_signature
+    median = median_onsets_per_bar(melody, bars)
+    ts = first.time_signature
     if per_beat and median > 0 and 2 * median >= ts.beats_per_bar:
         return "beat"
     # More than three onsets in the median bar: four, or a tune that alternates bars of four and
@@ -133,13 +134,13 @@ def halves_bars(ts: TimeSignature) -> bool:
         ts.beats_per_bar == 2 and (ts.bar_length >= 4 or ts.is_compound))
 
 
-def median_onsets_per_bar(melody: Melody) -> float:
+def median_onsets_per_bar(melody: Melody, bars: Sequence[Bar] | None = None) -> float:
     """The median number of note onsets in the melody's full bars that have any (pickups and
-    silent bars left out); 0 when there are none."""
+    silent bars left out); 0 when there are none.  ``bars``: the melody's, if the caller has them."""
     notes = melody.notes
     counts = []
     position = 0
-    for bar in melody.meter.bars(melody.end):
+    for bar in melody.meter.bars(melody.end) if bars is None else bars:
         count = 0
         while position < len(notes) and notes[position].onset < bar.end - _EPS:
             if notes[position].onset >= bar.onset - _EPS:

@@ -207,8 +207,8 @@ def auto_variety(paths: BestPaths, coverage: ChordCoverage,
                  ladder: Sequence[float] = AUTO_VARIETIES) -> float:
     """The smallest bonus of ``ladder`` whose best progression (``paths``) uses at least
     ``coverage``'s different chords for the piece's length, rounded to the nearest whole number
-    (if none does, the smallest that
-    gives the most: a bonus that changes nothing is not reported as used)."""
+    (if none does, the smallest that gives the most: a bonus that changes nothing is not reported
+    as used)."""
     # A count of chords is a whole number: the nearest to the law's.  Compared with the law's own
     # value, a three-note line whose law asked for 1.0004 chords was pushed to a second one.
     target = math.floor(coverage.target(len(paths.lattice.emission)) + 0.5)
@@ -228,13 +228,13 @@ def same_roots(lattice: Lattice, path: Sequence[int], margin: float = COLOUR_MAR
     seventh over a held root), never one it contradicts (G minor under a held B); and only on the
     triad of ``path``'s chord (:data:`harmonizer.chords.TRIAD_CLASS`): G7 or Gmaj7 for G, never
     G minor."""
-    allowed = _ROOTS[None, :] == _ROOTS[np.asarray(path)][:, None]
+    chosen = np.asarray(path)
+    allowed = _ROOTS[None, :] == _ROOTS[chosen][:, None]
     on_root = np.where(allowed, lattice.emission, -np.inf)
     allowed &= on_root >= on_root.max(axis=1, keepdims=True) - margin
     # ... and on its triad: a colour adds a seventh or a sixth, it does not turn G into G minor.
     # The melody alone allows G minor under a bar of G and D, or E-flat minor under a lone
     # E-flat, and the bonus bought them in pieces in G and E-flat major.
-    chosen = np.asarray(path)
     allowed &= _TRIADS[None, :] == _TRIADS[chosen][:, None]
     allowed[np.arange(len(chosen)), chosen] = True  # the chord of the path itself, always
     return Lattice(np.where(allowed, lattice.emission, -np.inf), lattice.transition, lattice.start,

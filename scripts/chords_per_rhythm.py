@@ -73,7 +73,8 @@ def main() -> None:
             row = by_median[min(median_onsets_per_bar(song.melody), 8.0)]
             row[0] += 1
             row[1] += len(bars)
-            row[2] += sum(_changes_at_half(bar, song.chords) for bar in bars)
+            onsets = [chord.onset for chord in song.chords]
+            row[2] += sum(_changes_at_half(bar, song.chords, onsets) for bar in bars)
     print(f"{options.corpus}: {songs} songs, {written} chords as written; a per-beat style's auto "
           f"rhythm cuts {per_beat} of the songs per beat")
     print(f"{'rhythm':<8}{'slots':>8}{'chords that label a slot':>27}")
@@ -94,10 +95,10 @@ def main() -> None:
         print(f"{median:<21g}{count:>7}{bars_seen:>8}{changes / max(bars_seen, 1):>39.3f}")
 
 
-def _changes_at_half(bar: Bar, chords: tuple[ChordLabel, ...]) -> bool:
-    """Whether a chord starts at the bar's half that differs from the one sounding before it."""
+def _changes_at_half(bar: Bar, chords: tuple[ChordLabel, ...], onsets: list[float]) -> bool:
+    """Whether a chord starts at the bar's half that differs from the one sounding before it
+    (``onsets``: the chords' onsets, sorted as they are)."""
     half = bar.onset + bar.time_signature.bar_length / 2
-    onsets = [chord.onset for chord in chords]
     at = bisect.bisect_left(onsets, half - 1e-6)
     if at == 0 or at >= len(chords) or abs(chords[at].onset - half) > 1e-6:
         return False
