@@ -42,7 +42,8 @@ from .errors import OptionError
 from .vocabulary import VOCABULARY
 
 __all__ = ["AUTO", "COLOUR", "Variety", "VARIETY_FLOOR", "MAX_VARIETY", "AUTO_VARIETIES",
-           "COLOUR_VARIETIES", "COLOUR_MARGIN", "ChordCoverage", "BestPaths", "check_variety",
+           "COLOUR_VARIETIES", "COLOUR_MARGIN", "ChordCoverage", "BestPaths", "ladder_paths",
+           "check_variety",
            "expected_histogram",
            "with_variety", "auto_variety", "same_roots", "coloured_paths", "apply_variety",
            "require_coverage", "fit_coverage"]
@@ -177,12 +178,19 @@ def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
 class BestPaths:
     """A lattice's best progression per variety bonus, each found once.  The expected histogram
     the bonus reads (one forward-backward pass) is computed only when a bonus needs it, or given
-    by a caller that has it."""
+    by a caller that has it.
+
+    ``open_chords`` (slots, chords), when given, marks the only chords the lattice leaves
+    possible in each slot (every other emission is -inf), as :func:`same_roots` does: then
+    :meth:`prepare` finds the paths of a whole ladder of bonuses in one pass over the slots, over
+    those few chords only (:func:`ladder_paths`), the same paths one Viterbi pass per bonus
+    finds."""
 
     def __init__(self, lattice: Lattice, cadences: np.ndarray,
-                 histogram: np.ndarray | None = None) -> None:
+                 histogram: np.ndarray | None = None, open_chords: np.ndarray | None = None) -> None:
         self.lattice, self.cadences = lattice, cadences
         self._histogram = histogram
+        self._open = open_chords
         self._paths: dict[float, tuple[int, ...]] = {}
 
     @property
@@ -202,6 +210,83 @@ class BestPaths:
             self._paths[variety] = tuple(viterbi(self.with_bonus(variety)).chords)
         return self._paths[variety]
 
+    def prepare(self, ladder: Sequence[float]) -> None:
+        """Find the paths of every bonus of ``ladder`` at once where that is cheap: for a lattice
+        with few open chords per slot (``open_chords``); otherwise each is found when asked,
+        so that a search that stops early decodes no more than it needs."""
+        missing = [variety for variety in dict.fromkeys(ladder) if variety not in self._paths]
+        if self._open is None or not missing:
+            return
+        bonuses = [variety for variety in missing if variety]
+        found = ladder_paths(self.lattice, self._open, self.cadences,
+                             self.histogram if bonuses else None, missing)
+        self._paths.update(zip(missing, found))
+
+
+def ladder_paths(lattice: Lattice, open_chords: np.ndarray, cadences: np.ndarray,
+                 histogram: np.ndarray | None, ladder: Sequence[float]) -> list[tuple[int, ...]]:
+    """The best path of ``lattice`` with each bonus of ``ladder`` (:func:`with_variety`, reading
+    ``histogram``), as :func:`~harmonizer.decoder.viterbi` finds them one by one, found in one
+    pass over the slots for all bonuses together, over only the chords ``open_chords`` leaves
+    open in each slot (every other chord's emission must be -inf there).
+
+    The colour search decodes a piece once per bonus of its ladder (21): over the full
+    vocabulary that was two thirds of the engine's time on a long piece.  With a root fixed per
+    slot a few chords stay open, so the ladder's passes fit in one batch of small arrays.  Every
+    sum is the one the dense pass makes, in the same order, and ties go to the earlier chord as
+    there: the paths are the same, bit for bit."""
+    emission = lattice.emission
+    slots = len(emission)
+    open_chords = np.asarray(open_chords, dtype=bool)
+    if open_chords.shape != emission.shape:
+        raise ValueError("open_chords must have the lattice's (slots, chords) shape")
+    ends = np.asarray(cadences, dtype=bool)
+    spared = ends.copy()  # as with_variety spares them
+    spared[:-1] |= ends[1:]
+    spared[-1] = True
+    varieties = np.asarray(list(ladder), dtype=float)
+    if histogram is None:
+        if varieties.any():
+            raise ValueError("a bonus needs the lattice's expected histogram")
+        logs = np.zeros(emission.shape[1])
+    else:
+        logs = np.log(histogram + VARIETY_FLOOR)
+    # the bonus per ladder step and chord, as with_variety computes it: -variety * log share
+    bonus = np.stack([-variety * logs for variety in varieties])  # (ladder, chords)
+    columns = [np.flatnonzero(row) for row in open_chords]
+    if any(len(chords) == 0 for chords in columns):
+        raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
+
+    def scores_at(t: int) -> np.ndarray:
+        chords = columns[t]
+        base = emission[t, chords]
+        if spared[t]:
+            return np.broadcast_to(base, (len(varieties), len(chords)))
+        return base + bonus[:, chords]  # (ladder, open chords)
+
+    transposed = lattice.transition.T
+    scores = lattice.start[columns[0]] + scores_at(0)
+    back: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
+    for t in range(1, slots):
+        step = transposed[np.ix_(columns[t], columns[t - 1])]  # [next, previous]
+        candidates = step[None, :, :] + scores[:, None, :]
+        winner = candidates.argmax(axis=2)  # (ladder, next)
+        back.append(winner)
+        scores = np.take_along_axis(candidates, winner[:, :, None], axis=2)[:, :, 0] + scores_at(t)
+    final = scores + lattice.end[columns[-1]]
+    paths = []
+    for rung in range(len(varieties)):
+        position = int(final[rung].argmax())
+        if not np.isfinite(final[rung, position]):
+            raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
+        sequence = [position]
+        for t in range(slots - 1, 0, -1):
+            position = int(back[t][rung, position])
+            sequence.append(position)
+        sequence.reverse()
+        paths.append(tuple(int(columns[t][p]) for t, p in enumerate(sequence)))
+    return paths
+
 
 def auto_variety(paths: BestPaths, coverage: ChordCoverage,
                  ladder: Sequence[float] = AUTO_VARIETIES) -> float:
@@ -212,6 +297,7 @@ def auto_variety(paths: BestPaths, coverage: ChordCoverage,
     # A count of chords is a whole number: the nearest to the law's.  Compared with the law's own
     # value, a three-note line whose law asked for 1.0004 chords was pushed to a second one.
     target = math.floor(coverage.target(len(paths.lattice.emission)) + 0.5)
+    paths.prepare(ladder)
     best, most = ladder[0], -1
     for variety in ladder:
         count = len(set(paths(variety)))
@@ -243,8 +329,10 @@ def same_roots(lattice: Lattice, path: Sequence[int], margin: float = COLOUR_MAR
 
 def coloured_paths(paths: BestPaths) -> BestPaths:
     """The :data:`COLOUR` lattice's paths: ``paths``' lattice restricted to the roots of its best
-    progression without a bonus."""
-    return BestPaths(same_roots(paths.lattice, paths(0.0)), paths.cadences)
+    progression without a bonus; its ladder of bonuses is decoded in one pass over the few
+    chords each slot leaves open (:func:`ladder_paths`)."""
+    lattice = same_roots(paths.lattice, paths(0.0))
+    return BestPaths(lattice, paths.cadences, open_chords=np.isfinite(lattice.emission))
 
 
 def apply_variety(lattice: Lattice, variety: Variety, cadences: np.ndarray,

@@ -261,6 +261,65 @@ def test_colour_picks_only_qualities_the_melody_allows():
     assert np.isfinite(same_roots(lattice, [c, c]).emission[1, c])
 
 
+def _sparse_lattice(rng: np.random.Generator, whole: bool) -> tuple[Lattice, np.ndarray, np.ndarray]:
+    """A random lattice with about half its chords shut (-inf) in each slot, one at least open;
+    ``whole`` scores are whole numbers, so that paths tie and the tie-breaking is tested."""
+    slots, chords = int(rng.integers(1, 25)), int(rng.integers(1, 8))
+
+    def scores(*shape: int) -> np.ndarray:
+        return rng.integers(-3, 1, size=shape).astype(float) if whole else rng.normal(size=shape)
+
+    open_chords = rng.random((slots, chords)) < 0.5
+    open_chords[np.arange(slots), rng.integers(0, chords, slots)] = True
+    transition = scores(chords, chords)
+    transition[rng.random((chords, chords)) < 0.15] = -np.inf  # a few impossible steps
+    lattice = Lattice(np.where(open_chords, scores(slots, chords), -np.inf), transition,
+                      scores(chords), scores(chords))
+    return lattice, open_chords, rng.random(slots) < 0.3
+
+
+def test_the_ladder_in_one_pass_finds_the_paths_one_viterbi_per_bonus_finds():
+    from harmonizer.variety import COLOUR_VARIETIES, expected_histogram, ladder_paths
+
+    rng = np.random.default_rng(11)
+    compared = impossible = 0
+    for trial in range(300):
+        lattice, open_chords, cadences = _sparse_lattice(rng, whole=trial % 2 == 0)
+        try:
+            histogram = expected_histogram(lattice)
+        except OptionError:  # no path at all: both searches must say so
+            histogram = np.full(lattice.emission.shape[1], 1.0 / lattice.emission.shape[1])
+        try:
+            dense = [viterbi(with_variety(lattice, v, cadences, histogram)).chords for v in COLOUR_VARIETIES]
+        except OptionError:
+            impossible += 1
+            with pytest.raises(OptionError, match="impossible"):
+                ladder_paths(lattice, open_chords, cadences, histogram, COLOUR_VARIETIES)
+            continue
+        assert ladder_paths(lattice, open_chords, cadences, histogram, COLOUR_VARIETIES) == dense
+        compared += 1
+    assert compared > 200 and impossible > 0  # both kinds of lattice were met
+
+
+def test_best_paths_decodes_a_sparse_ladder_at_once_and_the_same():
+    lattice, ends = _lattice()
+    open_chords = np.ones(lattice.emission.shape, dtype=bool)
+    open_chords[:, 3] = False
+    shut = Lattice(np.where(open_chords, lattice.emission, -np.inf), lattice.transition,
+                   lattice.start, lattice.end)
+    batched = BestPaths(shut, ends, open_chords=open_chords)
+    batched.prepare(AUTO_VARIETIES)
+    assert set(batched._paths) == set(AUTO_VARIETIES)  # all found in the one pass
+    one_by_one = BestPaths(shut, ends)
+    one_by_one.prepare(AUTO_VARIETIES)  # a dense lattice: nothing decoded before it is asked
+    assert not one_by_one._paths
+    assert [batched(v) for v in AUTO_VARIETIES] == [one_by_one(v) for v in AUTO_VARIETIES]
+    assert len({batched(v) for v in AUTO_VARIETIES}) > 1  # the bonus did change the path
+    with pytest.raises(ValueError, match="shape"):
+        from harmonizer.variety import ladder_paths
+        ladder_paths(shut, open_chords[:-1], ends, None, [0.0])
+
+
 def test_colour_never_puts_a_minor_chord_under_a_hymn_in_major():
     from harmonizer.engine import harmonize_melody
 
