@@ -261,31 +261,29 @@ def ladder_paths(lattice: Lattice, open_chords: np.ndarray, cadences: np.ndarray
         chords = columns[t]
         base = emission[t, chords]
         if spared[t]:
-            return np.broadcast_to(base, (len(varieties), len(chords)))
+            return base  # broadcast over the ladder
         return base + bonus[:, chords]  # (ladder, open chords)
 
     transposed = lattice.transition.T
     scores = lattice.start[columns[0]] + scores_at(0)
+    scores = np.broadcast_to(scores, (len(varieties), len(columns[0])))
     back: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
     for t in range(1, slots):
         step = transposed[np.ix_(columns[t], columns[t - 1])]  # [next, previous]
         candidates = step[None, :, :] + scores[:, None, :]
-        winner = candidates.argmax(axis=2)  # (ladder, next)
-        back.append(winner)
-        scores = np.take_along_axis(candidates, winner[:, :, None], axis=2)[:, :, 0] + scores_at(t)
+        back.append(candidates.argmax(axis=2))  # (ladder, next): the first of equals, as dense
+        scores = candidates.max(axis=2) + scores_at(t)  # the winner's own sum, bit for bit
     final = scores + lattice.end[columns[-1]]
-    paths = []
-    for rung in range(len(varieties)):
-        position = int(final[rung].argmax())
-        if not np.isfinite(final[rung, position]):
-            raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
-        sequence = [position]
-        for t in range(slots - 1, 0, -1):
-            position = int(back[t][rung, position])
-            sequence.append(position)
-        sequence.reverse()
-        paths.append(tuple(int(columns[t][p]) for t, p in enumerate(sequence)))
-    return paths
+    rungs = np.arange(len(varieties))
+    position = final.argmax(axis=1)
+    if not np.isfinite(final[rungs, position]).all():
+        raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
+    chosen = np.empty((len(varieties), slots), dtype=np.intp)
+    chosen[:, -1] = columns[-1][position]
+    for t in range(slots - 1, 0, -1):
+        position = back[t][rungs, position]
+        chosen[:, t - 1] = columns[t - 1][position]
+    return [tuple(path) for path in chosen.tolist()]
 
 
 def auto_variety(paths: BestPaths, coverage: ChordCoverage,
