@@ -37,8 +37,9 @@ The steps, all deterministic:
    prior correction, without the variety bonus).  Every trial of
    :func:`~harmonizer.training.decoding.decoding_trials` decodes the tuning songs, and
    :func:`~harmonizer.training.decoding.choose_decoding` takes, of those within 3 points of
-   the best exact agreement, the most accurate meeting the cadences and variety targets, else
-   the cadences, else the most accurate (the baselines' floor is not used: the tuning songs
+   the best exact agreement, the most accurate (exact plus same-root agreement) meeting the
+   cadences and variety targets, else the cadences, else the most accurate (the baselines'
+   floor is not used: the tuning songs
    are the HMM's training songs).  The guard holds here too: a trial is eligible only if the
    guard songs' same-root agreement stays within :data:`GUARD_TOLERANCE` of the base model's
    as shipped (unguarded, the tuning songs chose context weight 0.6 and a single chord for a
@@ -365,7 +366,8 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
                     f"agreement on the guard songs is within {GUARD_TOLERANCE} of the base model's "
                     "(passes_guard; all trials if none does), the trials within "
                     f"{TARGETS_PRICE} of the best exact agreement, the most accurate meeting the "
-                    "cadences and variety targets, else the cadences, else the most accurate",
+                    "cadences and variety targets, else the cadences, else the most accurate "
+                    "(accuracy: exact plus same-root agreement)",
             "base": {k: base.card["decoding"][k]
                      for k in ("weights", "prior_correction", "variety", "coverage")
                      if k in base.card["decoding"]}}

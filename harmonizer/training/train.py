@@ -481,8 +481,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
                     "most accurate whose phrase ends are tonic, half or deceptive cadences at least as "
                     "often as the human chords' and whose chord histogram entropy and chord coverage are "
                     f"within {VARIETY_TOLERANCE:.0%} of the human chords'; else the most accurate that "
-                    "meets the cadences; else the most accurate (equal exact agreement: the better same "
-                    "root, then the first tried)",
+                    "meets the cadences; else the most accurate. Accuracy: exact plus same-root agreement "
+                    "(equal accuracy: the better same root, then the first tried)",
         },
         "temperature": temperature,
         "features": list(FEATURE_NAMES),

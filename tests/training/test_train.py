@@ -103,6 +103,15 @@ def _trial(exact, che, cc, che_human=1.0, cc_human=5.0, correction=0.0, cadences
     ([{**_trial(0.50, 1.0, 5.0, correction=0.0), "root": 0.55},
       {**_trial(0.50, 1.0, 5.0, correction=0.1), "root": 0.57},
       {**_trial(0.50, 1.0, 5.0, correction=0.2), "root": 0.57}], 0.1),
+    # accuracy is exact plus same root: 0.2 points of exact lose to 0.4 of same root ...
+    ([{**_trial(0.367, 1.0, 5.0, correction=0.0), "root": 0.454},
+      {**_trial(0.365, 1.0, 5.0, correction=0.1), "root": 0.458}], 0.1),
+    # ... and 2 points of same root to 3 of exact; equal sums go to the better same root
+    ([{**_trial(0.45, 1.0, 5.0, correction=0.0), "root": 0.56},
+      {**_trial(0.42, 1.0, 5.0, correction=0.1), "root": 0.58}], 0.0),
+    ([{**_trial(0.45, 1.0, 5.0, correction=0.0), "root": 0.56},
+      {**_trial(0.44, 1.0, 5.0, correction=0.1), "root": 0.57},
+      {**_trial(0.43, 1.0, 5.0, correction=0.2), "root": 0.58}], 0.2),
     # cadences come first: the varied trial that ends fewer phrases deliberately than the human
     # loses to one that ends enough but lacks variety, which loses to one that has both
     ([_trial(0.60, 1.0, 5.0, correction=0.0, cadences=0.45), _trial(0.59, 0.5, 3.0, correction=0.1),
