@@ -295,9 +295,12 @@ def auto_variety(paths: BestPaths, coverage: ChordCoverage,
     # A count of chords is a whole number: the nearest to the law's.  Compared with the law's own
     # value, a three-note line whose law asked for 1.0004 chords was pushed to a second one.
     target = math.floor(coverage.target(len(paths.lattice.emission)) + 0.5)
-    paths.prepare(ladder)
     best, most = ladder[0], -1
-    for variety in ladder:
+    for position, variety in enumerate(ladder):
+        if position == 1:
+            # The first bonus (0: the likeliest progression) often does: one pass.  Else the rest
+            # in one pass where that is cheap (a colour lattice), not one per bonus.
+            paths.prepare(ladder[1:])
         count = len(set(paths(variety)))
         if count >= target:
             return variety
@@ -329,8 +332,15 @@ def coloured_paths(paths: BestPaths) -> BestPaths:
     """The :data:`COLOUR` lattice's paths: ``paths``' lattice restricted to the roots of its best
     progression without a bonus; its ladder of bonuses is decoded in one pass over the few
     chords each slot leaves open (:func:`ladder_paths`)."""
-    lattice = same_roots(paths.lattice, paths(0.0))
-    return BestPaths(lattice, paths.cadences, open_chords=np.isfinite(lattice.emission))
+    plain = paths(0.0)
+    lattice = same_roots(paths.lattice, plain)
+    coloured = BestPaths(lattice, paths.cadences, open_chords=np.isfinite(lattice.emission))
+    # Without a bonus the restricted lattice's best path is the plain one, found already: it is
+    # open there with the same score, every path there is one of the full lattice's with its
+    # score, and at each step the plain path's predecessor still wins, first among equals too
+    # (no other predecessor scores more there than it did in the full lattice).
+    coloured._paths[0.0] = plain
+    return coloured
 
 
 def apply_variety(lattice: Lattice, variety: Variety, cadences: np.ndarray,

@@ -301,6 +301,25 @@ def test_the_ladder_in_one_pass_finds_the_paths_one_viterbi_per_bonus_finds():
     assert compared > 200 and impossible > 0  # both kinds of lattice were met
 
 
+def test_the_colour_lattice_without_a_bonus_decodes_to_the_plain_path():
+    # coloured_paths takes this for granted and does not decode it again
+    from harmonizer.variety import coloured_paths, same_roots
+
+    rng = np.random.default_rng(5)
+    size = len(VOCABULARY)
+    for trial in range(200):
+        slots = int(rng.integers(1, 12))
+        whole = trial % 2 == 0  # whole numbers: ties
+        emission = (rng.integers(-4, 1, (slots, size)).astype(float) if whole
+                    else rng.normal(size=(slots, size)))
+        transition = (rng.integers(-2, 1, (size, size)).astype(float) if whole
+                      else rng.normal(size=(size, size)))
+        lattice = Lattice(emission, transition, np.zeros(size), np.zeros(size))
+        plain = viterbi(lattice).chords
+        assert viterbi(same_roots(lattice, plain)).chords == plain
+        assert coloured_paths(BestPaths(lattice, np.zeros(slots, dtype=bool)))(0.0) == plain
+
+
 def test_best_paths_decodes_a_sparse_ladder_at_once_and_the_same():
     lattice, ends = _lattice()
     open_chords = np.ones(lattice.emission.shape, dtype=bool)
