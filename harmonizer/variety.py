@@ -156,6 +156,20 @@ def expected_histogram(lattice: Lattice) -> np.ndarray:
     return marginals.mean(axis=0)
 
 
+def _spared(cadences: np.ndarray) -> np.ndarray:
+    """The slots the bonus leaves alone: each cadence slot, the slot before it, the piece's last."""
+    ends = np.asarray(cadences, dtype=bool)
+    spared = ends.copy()
+    spared[:-1] |= ends[1:]
+    spared[-1] = True
+    return spared
+
+
+def _bonus(variety: float, histogram: np.ndarray) -> np.ndarray:
+    """The bonus per chord: ``-variety * log h(c)``, the histogram floored at VARIETY_FLOOR."""
+    return -variety * np.log(histogram + VARIETY_FLOOR)
+
+
 def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
                  histogram: np.ndarray | None = None) -> Lattice:
     """``lattice`` with the variety bonus (see the module docstring) on every slot but the
@@ -166,12 +180,8 @@ def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
         return lattice
     if histogram is None:
         histogram = expected_histogram(lattice)
-    bonus = -variety * np.log(histogram + VARIETY_FLOOR)
-    ends = np.asarray(cadences, dtype=bool)
-    spared = ends.copy()  # each cadence slot, the slot before it, and the piece's last
-    spared[:-1] |= ends[1:]
-    spared[-1] = True
-    emission = np.where(spared[:, None], lattice.emission, lattice.emission + bonus[None, :])
+    bonus = _bonus(variety, histogram)
+    emission = np.where(_spared(cadences)[:, None], lattice.emission, lattice.emission + bonus[None, :])
     return Lattice(emission, lattice.transition, lattice.start, lattice.end)
 
 
@@ -240,19 +250,14 @@ def ladder_paths(lattice: Lattice, open_chords: np.ndarray, cadences: np.ndarray
     open_chords = np.asarray(open_chords, dtype=bool)
     if open_chords.shape != emission.shape:
         raise ValueError("open_chords must have the lattice's (slots, chords) shape")
-    ends = np.asarray(cadences, dtype=bool)
-    spared = ends.copy()  # as with_variety spares them
-    spared[:-1] |= ends[1:]
-    spared[-1] = True
+    spared = _spared(cadences)  # as with_variety spares them
     varieties = np.asarray(list(ladder), dtype=float)
     if histogram is None:
         if varieties.any():
             raise ValueError("a bonus needs the lattice's expected histogram")
-        logs = np.zeros(emission.shape[1])
-    else:
-        logs = np.log(histogram + VARIETY_FLOOR)
-    # the bonus per ladder step and chord, as with_variety computes it: -variety * log share
-    bonus = np.stack([-variety * logs for variety in varieties])  # (ladder, chords)
+        histogram = np.ones(emission.shape[1])  # unread: every bonus is 0
+    # the bonus per ladder step and chord, exactly as with_variety computes it
+    bonus = np.stack([_bonus(float(variety), histogram) for variety in varieties])  # (ladder, chords)
     columns = [np.flatnonzero(row) for row in open_chords]
     if any(len(chords) == 0 for chords in columns):
         raise OptionError("No chord progression satisfies the constraints: every path is impossible.")

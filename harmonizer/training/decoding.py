@@ -24,7 +24,8 @@ the human chords'); else the most accurate that meets the cadences; else the mos
 Accuracy is exact agreement plus same-root agreement (:func:`accuracy`): the chord's quality and
 its root count alike.  Exact agreement alone, the rule until stop 23, ignored the root the
 issue's targets are stated on: it took pop's decoding for 0.2 points more exact agreement on
-validation at a cost of 0.4 points of same root, and classical's for 0.5 at 2.4.  Equal
+validation at a cost of 0.4 points of same root, and classical's for 0.5 at 2.4 (both trials
+are in the cards' ``decoding.validation``).  Equal
 accuracy goes to the better same-root agreement, then to the trial tried first (smaller
 ``beta``, then the order of :data:`DECODING_WEIGHTS`, then smaller variety, the fixed ones
 before "auto" before "colour", then the smaller share).
