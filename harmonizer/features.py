@@ -122,7 +122,7 @@ def build_features(
     features[:, :, column:column + 12] = relative
     # ... and the neighbouring slots' melody relative to the same root (zeros beyond the ends):
     # a chord often holds over the notes around it, and a musician reads them together.  On
-    # validation songs they lifted same-root agreement by 0.5 to 5.4 points (README, Models).
+    # validation songs they lifted same-root agreement by 0.5 to 5.4 points (docs/models.md).
     features[:1, :, column + 12:column + 24] = 0.0
     features[1:, :, column + 12:column + 24] = relative[:-1]
     features[-1:, :, column + 24:column + 36] = 0.0

@@ -9,7 +9,7 @@ does: same split, rows and class balancing) and prints, on the validation songs,
 accuracy and log-likelihood and the decoded exact / same-root agreement and chord coverage at
 prior corrections 0, 0.2 and 0.3; after every network past the first, the same for the average
 of the networks so far (:func:`~harmonizer.training.listwise.merge_networks`' ensemble).  This
-measured the seed spread and the gain behind ``LISTWISE_MEMBERS`` (README, "Five networks").
+measured the seed spread and the gain behind ``LISTWISE_MEMBERS`` (docs/models.md, "Five networks").
 """
 
 from __future__ import annotations

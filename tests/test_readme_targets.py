@@ -1,0 +1,33 @@
+"""The README's table of the issue's targets says what the shipped model cards record."""
+
+import json
+import re
+
+from harmonizer.scorer import MODELS_DIR, STYLES
+
+from .conftest import ROOT
+
+ROW = re.compile(r"^\| `(?P<style>\w+)` \| (?P<songs>\d+) [^|]+\| (?P<met>\d+) of (?P<count>\d+) \|")
+
+
+def _readme_rows() -> list[tuple[str, int, int, int]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("**The issue's targets on the test songs**", 1)[1].split("\n\n")[1]
+    rows = [ROW.match(line) for line in table.splitlines()[2:]]
+    assert all(rows), "a row of the README's targets table does not read as style, songs, met"
+    return [(m["style"], int(m["songs"]), int(m["met"]), int(m["count"])) for m in rows]
+
+
+def _card_rows() -> list[tuple[str, int, int, int]]:
+    rows = []
+    for style in STYLES:
+        evaluation = json.loads((MODELS_DIR / f"{style}.json").read_text())["metrics"]["evaluation"]
+        for corpus, entry in evaluation["corpora"].items():
+            targets = [t for t in evaluation["targets"] if t["corpus"] == corpus]
+            rows.append((style, entry["data"]["test_songs_evaluated"], sum(t["met"] for t in targets),
+                         len(targets)))
+    return rows
+
+
+def test_the_readme_counts_the_targets_the_cards_record():
+    assert _readme_rows() == _card_rows()
