@@ -13,8 +13,9 @@ variety 0 so that only the chain differs).  From the training songs' human chord
 decoder's chain then adds, to every change of chord, ``gamma * w_c`` times the hazard's log odds
 against the style's average chance of a change (``gamma`` 1 is the hazard taken at its word,
 like the learned transitions; 0 is the shipped decoder), and keeps each chord's run length in
-its state (chords x 4 states, Viterbi).  Two hazards are tried: by run length alone, and by run
-length and place in the bar.
+its state (chords x 4 states, Viterbi).  Three hazards are tried: by run length alone, by run
+length and place in the bar, and by place in the bar alone (one run length: a bonus per slot on
+changing chord, with no state added).
 
 Prints, per hazard and ``gamma``: exact and same-root agreement, the longest run on one root as a
 share of the song (ours / human, as ``root_runs.py``), and chord histogram entropy and coverage
@@ -42,6 +43,10 @@ from harmonizer.vocabulary import VOCABULARY
 #: Run lengths counted: held 1, 2, 3 slots, and 4 or more.
 RUNS = 4
 GAMMAS = (0.0, 0.5, 1.0, 2.0)
+#: The hazards tried: (name, run lengths told apart, by place in the bar).  With one run length
+#: the hazard is the place's alone: a per-slot bonus on changing chord, no state added.
+HAZARDS = (("run length", RUNS, False), ("run length and place in the bar", RUNS, True),
+           ("place in the bar alone", 1, True))
 
 
 def places(song: SongSlots) -> list[int]:
@@ -50,7 +55,8 @@ def places(song: SongSlots) -> list[int]:
     return [int(t > 0 and slots[t - 1].bar == slot.bar) for t, slot in enumerate(slots)]
 
 
-def hazard(songs: list[SongSlots], by_place: bool) -> tuple[dict[tuple[int, int], float], float]:
+def hazard(songs: list[SongSlots], runs: int, by_place: bool
+           ) -> tuple[dict[tuple[int, int], float], float]:
     """P(the human chord changes | held ``run`` slots, place) over ``songs`` (add-one smoothed),
     and the average chance of a change; a slot without a human chord ends the run."""
     changed: Counter[tuple[int, int]] = Counter()
@@ -62,7 +68,7 @@ def hazard(songs: list[SongSlots], by_place: bool) -> tuple[dict[tuple[int, int]
             if before is None or after is None:
                 run = 0
                 continue
-            run = min(run + 1, RUNS)
+            run = min(run + 1, runs)
             cell = (run, place[t] if by_place else 0)
             seen[cell] += 1
             changed[cell] += before != after
@@ -76,9 +82,10 @@ def _log_odds(p: float) -> float:
     return float(np.log(p) - np.log1p(-p))
 
 
-def decode(song: SongSlots, lattice, table, average: float, bonus_weight: float, by_place: bool) -> list[int]:
+def decode(song: SongSlots, lattice, table, average: float, bonus_weight: float, runs: int,
+           by_place: bool) -> list[int]:
     """The best path when every change of chord gains ``bonus_weight`` times the hazard's log odds
-    against ``average``; states are (run length, chord)."""
+    against ``average``; states are (run length, chord), ``runs`` run lengths."""
     if bonus_weight == 0:
         return list(viterbi(lattice).chords)
     place = places(song)
@@ -86,22 +93,22 @@ def decode(song: SongSlots, lattice, table, average: float, bonus_weight: float,
     stay = np.diag(lattice.transition).copy()
     move = lattice.transition.copy()
     np.fill_diagonal(move, -np.inf)
-    scores = np.full((RUNS, chords), -np.inf)
+    scores = np.full((runs, chords), -np.inf)
     scores[0] = lattice.start + lattice.emission[0]
     pointers = []
     for t in range(1, len(song.grid)):
-        new = np.full((RUNS, chords), -np.inf)
-        back = np.zeros((RUNS, chords, 2), dtype=int)
-        for run in range(RUNS):  # the chord goes on: its run grows
-            longer = min(run + 1, RUNS - 1)
+        new = np.full((runs, chords), -np.inf)
+        back = np.zeros((runs, chords, 2), dtype=int)
+        for run in range(runs):  # the chord goes on: its run grows
+            longer = min(run + 1, runs - 1)
             candidate = scores[run] + stay
             better = candidate > new[longer]
             new[longer] = np.where(better, candidate, new[longer])
             back[longer][better] = np.stack([np.full(better.sum(), run), np.nonzero(better)[0]], axis=1)
-        best = np.full(chords, -np.inf)
-        from_run = np.zeros(chords, dtype=int)
-        from_chord = np.zeros(chords, dtype=int)
-        for run in range(RUNS):  # the chord changes after ``run + 1`` slots: a run of 1 starts
+        # the chord changes after ``run + 1`` slots: a run of 1 starts (with one run length, in
+        # competition with the chord that goes on, which stays in that state)
+        best, from_run, from_chord = new[0].copy(), back[0][:, 0].copy(), back[0][:, 1].copy()
+        for run in range(runs):
             p = table.get((run + 1, place[t] if by_place else 0), average)
             gain = bonus_weight * (_log_odds(p) - _log_odds(average))
             moves = scores[run][:, None] + move + gain
@@ -148,16 +155,15 @@ def main() -> None:
                 for fit, song in zip(song_fits(songs, bundle), songs)]
     print(f"{options.style} on {options.corpus}: {len(splits['train'])} training, {len(songs)} validation "
           f"songs; weights {bundle.weights}, prior correction {bundle.prior_correction}, variety 0")
-    for by_place in (False, True):
-        table, average = hazard(splits["train"], by_place)
+    for number, (name, runs, by_place) in enumerate(HAZARDS):
+        table, average = hazard(splits["train"], runs, by_place)
         cells = ", ".join(f"{run}{'' if not by_place else ('/first' if place == 0 else '/later')}: "
                           f"{p:.2f}" for (run, place), p in sorted(table.items()))
-        print(f"hazard by run length{' and place in the bar' if by_place else ''} "
-              f"(average {average:.3f}): {cells}")
+        print(f"hazard by {name} (average {average:.3f}): {cells}")
         for gamma in GAMMAS:
-            if gamma == 0 and by_place:
-                continue  # the same shipped decoder as above
-            paths = [decode(song, lattice, table, average, gamma * weights.contextual, by_place)
+            if gamma == 0 and number:
+                continue  # the same shipped decoder as the first hazard's
+            paths = [decode(song, lattice, table, average, gamma * weights.contextual, runs, by_place)
                      for song, lattice in zip(songs, lattices)]
             figures = path_agreement(songs, paths)
             ours, human = [], []
