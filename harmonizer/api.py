@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from .engine import (
     style_weights,
     user_key,
 )
-from .errors import OptionError, OutputError
+from .errors import InputWarning, OptionError, OutputError
 from .mask import check_mask, create_scale_degree_mask, harmonization_priorities, mask_coverage
 from .melody import Melody, Meter, Note, TimeSignature
 from .midi_in import MelodyCandidate
@@ -116,6 +117,7 @@ def harmonize_file(
     accompaniment: bool = False,
     preview: str | os.PathLike[str] | None = None,
     audio: str | os.PathLike[str] | None = None,
+    replace_chords: bool = False,
 ) -> FileResult:
     """Harmonize a MIDI or MusicXML file (told apart by content) and, unless ``write=False``,
     write the result in the format of the output's extension (``.mid``, ``.musicxml``,
@@ -128,11 +130,13 @@ def harmonize_file(
     ``accompaniment`` adds a piano part to MusicXML output; ``preview`` (.png or
     .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
     renders the harmonized MIDI with FluidSynth; ``variety`` (0..1, ``"auto"`` or ``"colour"``,
-    None: the style's own) asks for more different chords.  Raises the errors of
-    :mod:`harmonizer.errors`, each naming the file.
+    None: the style's own) asks for more different chords.  A MusicXML melody part that already
+    has chord symbols (a lead sheet) keeps them beside ours, with an
+    :class:`~harmonizer.errors.InputWarning` saying so, unless ``replace_chords``: then ours
+    replace them.  Raises the errors of :mod:`harmonizer.errors`, each naming the file.
     """
-    from .musicxml_in import read_song
-    from .musicxml_out import output_format, write_result
+    from .musicxml_in import ScoreSong, read_song
+    from .musicxml_out import existing_chord_symbols, output_format, write_result
 
     source = Path(path)
     target = Path(output) if output is not None else default_output_path(source)
@@ -163,8 +167,16 @@ def harmonize_file(
     velocities = [n.velocity for n in melody.notes]
     melody_velocity = sum(velocities) / len(velocities)
     if write:
+        if isinstance(song, ScoreSong) and output_format(target) != "midi" and not replace_chords:
+            theirs = existing_chord_symbols(song.score, chosen.track)
+            if theirs:
+                # Two sets of symbols in one part read as one progression: say which is which.
+                warnings.warn(InputWarning(
+                    f"{source}: the melody part already has {theirs} chord symbol"
+                    f"{'s' if theirs > 1 else ''}; they are kept beside ours "
+                    f"(--replace-chords writes ours alone)"), stacklevel=2)
         write_result(song, harmonization.chords, target, melody=chosen, accompaniment=accompaniment,
-                     program=program, melody_velocity=melody_velocity)
+                     program=program, melody_velocity=melody_velocity, replace_existing=replace_chords)
     if preview is not None:
         from .preview import render_preview
         from .render import lead_sheet_musicxml

@@ -45,6 +45,7 @@ class BatchOptions:
     variety: Variety | None = None  # None: the style's own (its model card's)
     program: int = 0
     force: bool = False
+    replace_chords: bool = False  # MusicXML out: ours replace the chord symbols the melody part has
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def harmonize_one(job: tuple[str, str], options: BatchOptions) -> FileOutcome:
             source, target, force=True, style=options.style, key=options.key,
             harmonic_rhythm=options.harmonic_rhythm, target_degrees=options.target_degrees,
             weights=Weights(*options.weights) if options.weights else None, alternatives=1,
-            program=options.program, variety=options.variety,
+            program=options.program, variety=options.variety, replace_chords=options.replace_chords,
         )
     except (HarmonizerError, OSError) as error:
         message = str(error)

@@ -94,6 +94,9 @@ def build_batch_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log", metavar="FILE",
                         help="per-file results, .jsonl or .csv (default: OUT_DIR/harmonize-log.jsonl)")
     parser.add_argument("--force", action="store_true", help="redo files whose output is up to date")
+    parser.add_argument("--replace-chords", action="store_true",
+                        help="MusicXML outputs: drop the chord symbols each melody part already has "
+                             "and write ours alone (default: theirs are kept beside ours)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_harmony_options(parser)
     return parser
@@ -124,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "melody instead of the best-ranked one")
     parser.add_argument("--accompaniment", action="store_true",
                         help="MusicXML output: add a piano part playing the voiced chords")
+    parser.add_argument("--replace-chords", action="store_true",
+                        help="MusicXML output: drop the chord symbols the melody part already has (a "
+                             "lead sheet's) and write ours alone; without it theirs are kept beside "
+                             "ours, with a warning")
     parser.add_argument("--preview", metavar="FILE",
                         help="also engrave the harmonized melody as a lead sheet, FILE.png or FILE.svg "
                              "(needs pip install 'harmonizer[preview]')")
@@ -195,6 +202,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         target_degrees=tuple(degrees) if degrees else None,
         weights=None if weights is None else (weights.harmonic, weights.voice_leading, weights.contextual),
         variety=_variety(args.variety), program=args.program, force=args.force,
+        replace_chords=args.replace_chords,
     )
     summary = run_batch(args.input, args.output, options=options, jobs=max(args.jobs, 1),
                         log_path=args.log, progress=not args.no_progress,
@@ -238,7 +246,7 @@ def _run(args: argparse.Namespace) -> int:
         key=args.key, harmonic_rhythm=args.harmonic_rhythm, target_degrees=target_degrees,
         melody_track=args.melody_track, weights=_weights(args.weights), variety=_variety(args.variety),
         alternatives=args.alternatives, program=args.program, accompaniment=args.accompaniment,
-        preview=args.preview, audio=args.audio,
+        preview=args.preview, audio=args.audio, replace_chords=args.replace_chords,
     )
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=1, ensure_ascii=False)

@@ -370,6 +370,17 @@ def add_chord_symbols(score: Any, part_index: int, chords: Sequence[ChordChoice]
     return result
 
 
+def existing_chord_symbols(score: Any, part_index: int) -> int:
+    """How many chord symbols part ``part_index`` of ``score`` already has (a lead sheet's own);
+    0 for a part the score does not have."""
+    from music21 import harmony
+
+    parts = list(score.parts)
+    if not 0 <= part_index < len(parts):
+        return 0
+    return sum(1 for _ in parts[part_index].recurse().getElementsByClass(harmony.Harmony))
+
+
 def score_to_musicxml(score: Any) -> bytes:
     """The uncompressed MusicXML of a music21 score, as bytes.
 

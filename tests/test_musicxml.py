@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -598,3 +599,49 @@ def test_a_real_lead_sheet_round_trips(tmp_path):
     write_result(song, harmonization.chords, replaced, melody=chosen, replace_existing=True)
     symbols = _chord_symbols(converter.parse(str(replaced)), chosen.track)
     assert [s.root().pitchClass for _, s in symbols] == [c.root for c in _changes(harmonization.chords)]
+
+
+def test_a_lead_sheet_s_own_chord_symbols_are_kept_with_a_warning_or_replaced(tmp_path):
+    from harmonizer.api import harmonize_file
+    from harmonizer.errors import InputWarning
+
+    score = stream.Score()
+    measures = _tune_measures(pickup=False)
+    for measure in measures[:4]:  # the sheet writes F over its first four bars
+        measure.insert(0, harmony.ChordSymbol("F"))
+    score.insert(0, _part("Voice", measures))
+    sheet = _write(score, tmp_path / "sheet.musicxml")
+    before = sheet.read_bytes()
+    with pytest.warns(InputWarning, match=r"sheet\.musicxml: the melody part already has 4 chord "
+                                          r"symbols; they are kept beside ours \(--replace-chords"):
+        kept = harmonize_file(sheet, tmp_path / "kept.musicxml", style="folk")
+    ours = _changes(kept.harmonization.chords)
+    assert len(_chord_symbols(converter.parse(kept.output_path))) == 4 + len(ours)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)  # replaced: nothing to warn about
+        replaced = harmonize_file(sheet, tmp_path / "replaced.musicxml", style="folk", replace_chords=True)
+    symbols = _chord_symbols(converter.parse(replaced.output_path))
+    assert [s.root().pitchClass for _, s in symbols] == [c.root for c in ours]
+    # MIDI output never sounds the sheet's symbols: nothing to warn about either.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        harmonize_file(sheet, tmp_path / "sheet.mid", style="folk")
+    assert sheet.read_bytes() == before  # the input is never touched
+
+
+def test_replace_chords_reaches_the_file_from_the_command_line(tmp_path, capsys):
+    from harmonizer.cli import main
+
+    score = stream.Score()
+    measures = _tune_measures(pickup=False)
+    measures[0].insert(0, harmony.ChordSymbol("B-"))
+    score.insert(0, _part("Voice", measures))
+    sheet = _write(score, tmp_path / "sheet.musicxml")
+    assert main([str(sheet), "-o", str(tmp_path / "kept.musicxml"), "--style", "folk"]) == 0
+    assert "already has 1 chord symbol; they are kept" in capsys.readouterr().err
+    assert main([str(sheet), "-o", str(tmp_path / "mine.musicxml"), "--style", "folk",
+                 "--replace-chords"]) == 0
+    assert "already has" not in capsys.readouterr().err
+    kept = _chord_symbols(converter.parse(str(tmp_path / "kept.musicxml")))
+    mine = _chord_symbols(converter.parse(str(tmp_path / "mine.musicxml")))
+    assert len(kept) == len(mine) + 1
