@@ -31,6 +31,7 @@ from .engine import ChordChoice, Harmonization, Progression, Weights, harmonize_
 from .errors import (
     HarmonizerError,
     InputError,
+    InputWarning,
     ModelError,
     NoMelodyError,
     OptionError,
@@ -81,6 +82,7 @@ __all__ = [
     "harmonization_priorities",
     "HarmonizerError",
     "InputError",
+    "InputWarning",
     "UnsupportedInputError",
     "NoMelodyError",
     "OptionError",

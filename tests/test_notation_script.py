@@ -180,3 +180,21 @@ def test_watch_once_harmonizes_musicxml_exports(tmp_path, musicxml_supported):
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ode.harmonized.musicxml", "ode.musicxml"]
     assert _harmonies(tmp_path / "ode.harmonized.musicxml")
+
+
+def test_a_score_harmonized_before_is_warned_of_or_its_chords_replaced(tmp_path, musicxml_supported):
+    # The output of one run, exported again from the notation program, already has chord symbols.
+    first = run(write_musicxml(tmp_path / "ode.musicxml"))
+    assert first.returncode == 0, first.stderr
+    ours = _harmonies(tmp_path / "ode.harmonized.musicxml")
+    again = tmp_path / "again.musicxml"
+    again.write_bytes((tmp_path / "ode.harmonized.musicxml").read_bytes())
+    kept = run(again)
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stderr.startswith(f"harmonize_score: warning: {again}: the melody part already has "
+                                  f"{len(ours)} chord symbol")
+    assert len(kept.stderr.strip().splitlines()) == 1  # one line, no Python warning dump
+    assert len(_harmonies(tmp_path / "again.harmonized.musicxml")) == 2 * len(ours)
+    replaced = run(again, "--replace-chords")
+    assert replaced.returncode == 0 and replaced.stderr == ""
+    assert _harmonies(tmp_path / "again.harmonized.musicxml") == ours

@@ -14,7 +14,9 @@ Usage::
     harmonize_score.py --watch FOLDER             # harmonize what appears or changes there
     harmonize_score.py --watch FOLDER --once      # one pass over the folder, then exit
 
-Options --style and --key are passed to harmonizer. The default output is
+Options --style, --key and --replace-chords are passed to harmonizer (a score that
+already has chord symbols keeps them beside ours, with a warning, unless
+--replace-chords). The default output is
 replaced on every run (a re-export is re-harmonized); an explicit OUT that
 exists is only replaced with --force, and never when it is the input. In the
 watched folder, files named ``*.harmonized.*`` are outputs and never inputs,
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,10 +68,18 @@ def _import_harmonizer():
     return harmonizer
 
 
-def harmonize_one(source: Path, target: Path, *, style: str, key: str | None, force: bool) -> str:
-    """Harmonize ``source`` into ``target``; returns the line to print. Raises harmonizer's errors."""
+def harmonize_one(source: Path, target: Path, *, style: str, key: str | None, force: bool,
+                  replace_chords: bool = False) -> str:
+    """Harmonize ``source`` into ``target``; returns the line to print, after printing what
+    harmonizer warned of (one line each, on stderr). Raises harmonizer's errors."""
     harmonizer = _import_harmonizer()
-    result = harmonizer.harmonize_file(source, target, force=force, style=style, key=key)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", harmonizer.InputWarning)
+        result = harmonizer.harmonize_file(source, target, force=force, style=style, key=key,
+                                           replace_chords=replace_chords)
+    for warning in caught:
+        if issubclass(warning.category, harmonizer.InputWarning):
+            print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
     harmony = result.harmonization
     symbols = " ".join(harmony.symbols)
     return f"{source} -> {result.output_path}: {harmony.key.key.name}; {symbols}"
@@ -82,7 +93,8 @@ def _error_line(error: BaseException) -> tuple[str, int]:
     return f"internal error: {type(error).__name__}: {error}", INTERNAL_ERROR_EXIT
 
 
-def run_single(source: Path, target: Path | None, *, style: str, key: str | None, force: bool) -> int:
+def run_single(source: Path, target: Path | None, *, style: str, key: str | None, force: bool,
+               replace_chords: bool = False) -> int:
     explicit = target is not None
     if target is None:
         target = output_for(source)
@@ -90,7 +102,8 @@ def run_single(source: Path, target: Path | None, *, style: str, key: str | None
         print(f"{PROG}: error: {target}: the output would replace the input", file=sys.stderr)
         return 5
     try:
-        print(harmonize_one(source, target, style=style, key=key, force=force or not explicit))
+        print(harmonize_one(source, target, style=style, key=key, force=force or not explicit,
+                            replace_chords=replace_chords))
     except Exception as error:  # one line, never a traceback: this runs inside notation programs
         message, code = _error_line(error)
         print(f"{PROG}: error: {message}", file=sys.stderr)
@@ -126,7 +139,7 @@ def pending(folder: Path, suffixes: Sequence[str]) -> list[Path]:
 
 
 def watch(folder: Path, *, style: str, key: str | None, interval: float, settle: float, once: bool,
-          suffixes: Sequence[str]) -> int:
+          suffixes: Sequence[str], replace_chords: bool = False) -> int:
     """Poll ``folder``; harmonize each input that appears or changes. ``once``: one pass."""
     if not folder.is_dir():
         print(f"{PROG}: error: {folder}: not a folder", file=sys.stderr)
@@ -156,8 +169,8 @@ def watch(folder: Path, *, style: str, key: str | None, interval: float, settle:
                         seen[source] = signature
                         continue
                 try:
-                    print(harmonize_one(source, output_for(source), style=style, key=key, force=True),
-                          flush=True)
+                    print(harmonize_one(source, output_for(source), style=style, key=key, force=True,
+                                        replace_chords=replace_chords), flush=True)
                     failed.pop(source, None)
                 except Exception as error:  # a bad file never stops the watch
                     message, _ = _error_line(error)
@@ -196,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="classical, folk, pop, jazz or blues (default: %(default)s)")
     parser.add_argument("--key", help='impose a key, e.g. "D minor", "Bb", "F#m" (default: found)')
     parser.add_argument("--force", action="store_true", help="replace an explicit OUTPUT that exists")
+    parser.add_argument("--replace-chords", action="store_true",
+                        help="drop the chord symbols the melody part already has and write ours alone "
+                             "(default: theirs are kept beside ours, with a warning)")
     return parser
 
 
@@ -210,12 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         suffixes = tuple(s.strip().lower() if s.strip().startswith(".") else "." + s.strip().lower()
                          for s in args.suffixes.split(",") if s.strip())
         return watch(args.watch, style=args.style, key=args.key, interval=args.interval,
-                     settle=args.settle, once=args.once, suffixes=suffixes)
+                     settle=args.settle, once=args.once, suffixes=suffixes,
+                     replace_chords=args.replace_chords)
     if args.input is None:
         parser.error("give a score to harmonize, or --watch FOLDER")
     if args.once:
         parser.error("--once goes with --watch")
-    return run_single(args.input, args.output, style=args.style, key=args.key, force=args.force)
+    return run_single(args.input, args.output, style=args.style, key=args.key, force=args.force,
+                      replace_chords=args.replace_chords)
 
 
 if __name__ == "__main__":
