@@ -131,12 +131,13 @@ def harmonize_file(
     .svg) engraves the harmonized melody as a lead sheet; ``audio`` (.wav)
     renders the harmonized MIDI with FluidSynth; ``variety`` (0..1, ``"auto"`` or ``"colour"``,
     None: the style's own) asks for more different chords.  A MusicXML melody part that already
-    has chord symbols (a lead sheet) keeps them beside ours, with an
-    :class:`~harmonizer.errors.InputWarning` saying so, unless ``replace_chords``: then ours
-    replace them.  Raises the errors of :mod:`harmonizer.errors`, each naming the file.
+    has chord symbols (a lead sheet), or a MIDI file that has a chord track of ours (an earlier
+    run's), keeps them beside ours, with an :class:`~harmonizer.errors.InputWarning` saying so,
+    unless ``replace_chords``: then ours replace them.  Raises the errors of
+    :mod:`harmonizer.errors`, each naming the file.
     """
-    from .musicxml_in import ScoreSong, read_song
-    from .musicxml_out import existing_chord_symbols, output_format, write_result
+    from .musicxml_in import read_song
+    from .musicxml_out import output_format, write_result
 
     source = Path(path)
     target = Path(output) if output is not None else default_output_path(source)
@@ -167,14 +168,8 @@ def harmonize_file(
     velocities = [n.velocity for n in melody.notes]
     melody_velocity = sum(velocities) / len(velocities)
     if write:
-        if isinstance(song, ScoreSong) and output_format(target) != "midi" and not replace_chords:
-            theirs = existing_chord_symbols(song.score, chosen.track)
-            if theirs:
-                # Two sets of symbols in one part read as one progression: say which is which.
-                warnings.warn(InputWarning(
-                    f"{source}: the melody part already has {theirs} chord symbol"
-                    f"{'s' if theirs > 1 else ''}; they are kept beside ours "
-                    f"(--replace-chords writes ours alone)"), stacklevel=2)
+        if not replace_chords:
+            _warn_of_earlier_chords(source, song, chosen, output_format(target))
         write_result(song, harmonization.chords, target, melody=chosen, accompaniment=accompaniment,
                      program=program, melody_velocity=melody_velocity, replace_existing=replace_chords)
     if preview is not None:
@@ -187,6 +182,32 @@ def harmonize_file(
                       Path(audio), melody_velocity, program)
     return FileResult(str(source), str(target) if write else None, chosen, song.candidates,
                       harmonization)
+
+
+def _warn_of_earlier_chords(source: Path, song: object, chosen: MelodyCandidate, kind: str) -> None:
+    """Warn when the output would carry the input's own chords beside ours: a MusicXML melody
+    part's chord symbols (a lead sheet's), or a MIDI file's chord track (an earlier run's).  Two
+    sets read as one progression, and two chord tracks sound at once."""
+    from .midi_in import MidiSong
+    from .midi_out import TRACK_NAME, harmony_tracks
+    from .musicxml_in import ScoreSong
+    from .musicxml_out import existing_chord_symbols
+
+    message = ""
+    if isinstance(song, ScoreSong) and kind != "midi":
+        theirs = existing_chord_symbols(song.score, chosen.track)
+        if theirs:
+            message = (f"the melody part already has {theirs} chord symbol{'s' if theirs > 1 else ''}; "
+                       f"they are kept beside ours")
+    elif isinstance(song, MidiSong) and kind == "midi":
+        tracks = harmony_tracks(song)
+        if tracks:
+            numbers = ", ".join(str(t) for t in tracks)
+            message = (f"the file already has a chord track named '{TRACK_NAME}' (track {numbers}, "
+                       f"an earlier run's?); it is kept and sounds beside the new one")
+    if message:
+        warnings.warn(InputWarning(f"{source}: {message} (--replace-chords writes ours alone)"),
+                      stacklevel=3)
 
 
 def _render_audio(song: object, harmonization: Harmonization, written_midi: Path | None, wav: Path,

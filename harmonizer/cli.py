@@ -95,8 +95,9 @@ def build_batch_parser() -> argparse.ArgumentParser:
                         help="per-file results, .jsonl or .csv (default: OUT_DIR/harmonize-log.jsonl)")
     parser.add_argument("--force", action="store_true", help="redo files whose output is up to date")
     parser.add_argument("--replace-chords", action="store_true",
-                        help="MusicXML outputs: drop the chord symbols each melody part already has "
-                             "and write ours alone (default: theirs are kept beside ours)")
+                        help="drop the chords each input already has (chord symbols in MusicXML, "
+                             "an earlier run's Harmony track in MIDI) and write ours alone "
+                             "(default: theirs are kept beside ours)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_harmony_options(parser)
     return parser
@@ -128,9 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--accompaniment", action="store_true",
                         help="MusicXML output: add a piano part playing the voiced chords")
     parser.add_argument("--replace-chords", action="store_true",
-                        help="MusicXML output: drop the chord symbols the melody part already has (a "
-                             "lead sheet's) and write ours alone; without it theirs are kept beside "
-                             "ours, with a warning")
+                        help="drop the chords the input already has (a lead sheet's chord symbols "
+                             "in MusicXML, an earlier run's Harmony track in MIDI) and write ours "
+                             "alone; without it theirs are kept beside ours, with a warning")
     parser.add_argument("--preview", metavar="FILE",
                         help="also engrave the harmonized melody as a lead sheet, FILE.png or FILE.svg "
                              "(needs pip install 'harmonizer[preview]')")

@@ -117,9 +117,19 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~mask
 
 
+def harmony_tracks(song: MidiSong) -> list[int]:
+    """The tracks of ``song``'s file that are chord tracks as this module writes them: named
+    :data:`TRACK_NAME`, with chord-symbol markers (an earlier run's, most likely)."""
+    return [index for index, track in enumerate(song.midi.tracks)
+            if any(m.type == "track_name" and m.name == TRACK_NAME for m in track)
+            and any(m.type == "marker" for m in track)]
+
+
 def write_midi(song: MidiSong, chords: Sequence[ChordChoice], path: Path, *,
-               melody_velocity: float | None = None, program: int = DEFAULT_PROGRAM) -> mido.MidiFile:
-    """Append the harmony track to a copy of ``song``'s file and write it atomically to ``path``.
+               melody_velocity: float | None = None, program: int = DEFAULT_PROGRAM,
+               replace_existing: bool = False) -> mido.MidiFile:
+    """Append the harmony track to a copy of ``song``'s file and write it atomically to ``path``;
+    ``replace_existing`` leaves out the file's own chord tracks (:func:`harmony_tracks`).
 
     The chord velocity is set below the melody's average (at least 20 less).
     """
@@ -127,8 +137,9 @@ def write_midi(song: MidiSong, chords: Sequence[ChordChoice], path: Path, *,
     velocity = int(max(30, min(100, (melody_velocity or 80) - 20)))
     output = mido.MidiFile(type=1 if song.midi.type == 0 else song.midi.type,
                            ticks_per_beat=song.midi.ticks_per_beat, charset=song.midi.charset)
+    dropped = set(harmony_tracks(song)) if replace_existing else set()
+    kept = [track for index, track in enumerate(song.midi.tracks) if index not in dropped]
     # The same message lists: appending a track changes nothing in the originals.
-    output.tracks = [*song.midi.tracks, harmony_track(chords, song.ticks_per_beat, channel, velocity,
-                                                      program)]
+    output.tracks = [*kept, harmony_track(chords, song.ticks_per_beat, channel, velocity, program)]
     write_atomic(path, lambda stream: output.save(file=stream))
     return output

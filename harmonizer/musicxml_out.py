@@ -604,7 +604,8 @@ def write_result(song: MidiSong | ScoreSong, chords: Sequence[ChordChoice],
     ``accompaniment`` adds the piano part to MusicXML output (MIDI output always
     has the Harmony track); ``program`` is the General MIDI program of the chords;
     ``replace_existing`` drops chord symbols the score's melody part already had
-    (MusicXML output; MIDI output never sounds them).
+    (MusicXML in and out; MIDI output never sounds them), or a MIDI file's own chord tracks
+    (MIDI in and out, :func:`~harmonizer.midi_out.harmony_tracks`).
     Raises :class:`OptionError` for an unknown extension and :class:`OutputError`
     when writing fails.
     """
@@ -621,7 +622,8 @@ def write_result(song: MidiSong | ScoreSong, chords: Sequence[ChordChoice],
                                           replace_existing=replace_existing), target)
         return kind
     if kind == "midi":
-        write_midi(song, chords, target, melody_velocity=melody_velocity, program=program)
+        write_midi(song, chords, target, melody_velocity=melody_velocity, program=program,
+                   replace_existing=replace_existing)
         return kind
     bars = len(song.meter.bars(song.end))
     if bars > limits.MAX_NOTATION_BARS:

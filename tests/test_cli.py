@@ -224,3 +224,24 @@ def test_midi_path_does_not_import_music21_sklearn_or_pretty_midi(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert done.returncode == 0, done.stderr
+
+
+def test_harmonizing_a_harmonized_file_warns_of_its_chord_track_or_replaces_it(tmp_path, capsys):
+    source = _copy(EXAMPLES / "ode_to_joy.mid", tmp_path)
+    first = tmp_path / "first.mid"
+    assert main([str(source), "-o", str(first)]) == 0
+    assert "warning" not in capsys.readouterr().err  # the example has no chord track of its own
+    before = first.read_bytes()
+    assert main([str(first), "-o", str(tmp_path / "twice.mid")]) == 0
+    err = capsys.readouterr().err
+    assert f"harmonize-midi: warning: {first}: the file already has a chord track named 'Harmony' " \
+           "(track 2, an earlier run's?); it is kept and sounds beside the new one" in err
+    twice = mido.MidiFile(tmp_path / "twice.mid")
+    assert [t.name for t in twice.tracks].count("Harmony") == 2
+    assert main([str(first), "-o", str(tmp_path / "once.mid"), "--replace-chords"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    once, original = mido.MidiFile(tmp_path / "once.mid"), mido.MidiFile(first)
+    assert [t.name for t in once.tracks] == [t.name for t in original.tracks]
+    # every other track is the input's own, message for message
+    assert [list(t) for t in once.tracks[:-1]] == [list(t) for t in original.tracks[:-1]]
+    assert first.read_bytes() == before  # the input is never touched
