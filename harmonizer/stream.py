@@ -18,13 +18,14 @@ The input is never changed; ``result.stream`` is a new stream.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .engine import Harmonization, Weights, harmonize_melody
-from .errors import InputError, NoMelodyError, OptionError
+from .errors import InputError, InputWarning, NoMelodyError, OptionError
 from .mask import create_scale_degree_mask
 from .melody import Melody, skyline
 from .midi_in import rank_melody_candidates
@@ -33,6 +34,7 @@ from .musicxml_in import PartCandidate, part_key_signature, part_meter, part_not
 from .musicxml_out import (
     accompaniment_staves,
     add_chord_symbols,
+    existing_chord_symbols,
     place_chord_symbols,
     written_transposition,
 )
@@ -101,6 +103,7 @@ def harmonize_stream(
     alternatives: int = 3,
     program: int = DEFAULT_PROGRAM,
     variety: Variety | None = None,
+    replace_chords: bool = False,
 ) -> StreamHarmonization:
     """Harmonize a music21 Score, Part or Stream; the input is left untouched.
 
@@ -116,7 +119,8 @@ def harmonize_stream(
     ``target_degrees`` like ``[1, 4, 5]`` or ``["1", "b3"]``; ``weights`` a
     :class:`~harmonizer.engine.Weights`, three numbers or ``"0.5,0.3,0.2"`` (default: the
     style's own, from its model card); ``variety`` 0..1, ``"auto"`` or ``"colour"`` (default: the
-    style's own).
+    style's own).  Chord symbols the melody already has (a lead sheet's) are kept beside ours,
+    with an :class:`~harmonizer.errors.InputWarning` saying so, unless ``replace_chords``.
 
     Raises :class:`OptionError` for a bad option or a non-stream input,
     :class:`NoMelodyError` when there are no pitched notes, and the engine's
@@ -139,7 +143,10 @@ def harmonize_stream(
         song = song_from_score(stream, "<music21 score>")
         melody, chosen = song.melody(melody_part)
         harmonization = harmonize(melody, song.key_signature)
-        result = add_chord_symbols(stream, chosen.track, harmonization.chords, accompaniment, program)
+        if not replace_chords:
+            _warn_of_chords(existing_chord_symbols(stream, chosen.track), f"part {chosen.track}")
+        result = add_chord_symbols(stream, chosen.track, harmonization.chords, accompaniment, program,
+                                   replace_existing=replace_chords)
         return StreamHarmonization(result, harmonization, melody, chosen.track, song.candidates)
     if melody_part is not None:
         raise OptionError("melody_part chooses a part of a Score; this input is a "
@@ -158,6 +165,12 @@ def harmonize_stream(
     melody = Melody(tuple(notes), part_meter(stream), source=source)
     harmonization = harmonize(melody, part_key_signature(stream))
     copied = copy.deepcopy(stream)
+    theirs = list(copied.recurse().getElementsByClass("Harmony"))
+    if replace_chords:
+        for symbol in theirs:
+            symbol.activeSite.remove(symbol)
+    else:
+        _warn_of_chords(len(theirs), f"the {source}")
     place_chord_symbols(copied, harmonization.chords, written_transposition(copied))
     if accompaniment:
         score = m21stream.Score()
@@ -168,3 +181,11 @@ def harmonize_stream(
         score.insert(0, group)
         copied = score
     return StreamHarmonization(copied, harmonization, melody, None, candidates)
+
+
+def _warn_of_chords(count: int, where: str) -> None:
+    """Two sets of chord symbols in one part read as one progression: say when theirs are kept."""
+    if count:
+        warnings.warn(InputWarning(f"{where} already has {count} chord symbol{'s' if count > 1 else ''}; "
+                                   "they are kept beside ours (replace_chords=True writes ours alone)"),
+                      stacklevel=3)

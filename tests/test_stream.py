@@ -196,3 +196,21 @@ def test_the_example_script_prints_a_chart_and_writes_only_when_asked(tmp_path):
     subprocess.run([sys.executable, str(script), "--write", str(out)], check=True, capture_output=True,
                    cwd=tmp_path)
     assert out.read_bytes().count(b"<harmony") > 3
+
+
+def test_a_lead_sheet_s_chord_symbols_are_kept_with_a_warning_or_replaced():
+    from harmonizer.errors import InputWarning
+
+    part = twinkle_part()
+    part.getElementsByClass(stream.Measure).first().insert(0, harmony.ChordSymbol("C"))
+    with pytest.warns(InputWarning, match=r"part 'Melody' already has 1 chord symbol; they are kept"):
+        kept = harmonize_stream(part, style="folk")
+    replaced = harmonize_stream(part, style="folk", replace_chords=True)
+    count = lambda s: len(list(s.recurse().getElementsByClass(harmony.ChordSymbol)))  # noqa: E731
+    assert count(kept.stream) == count(replaced.stream) + 1
+    assert count(part) == 1  # the input is left as it was
+    score = stream.Score()
+    score.insert(0, part)
+    with pytest.warns(InputWarning, match=r"part 0 already has 1 chord symbol"):
+        harmonize_stream(score, style="folk")
+    assert count(harmonize_stream(score, style="folk", replace_chords=True).stream) == count(replaced.stream)
