@@ -138,3 +138,14 @@ def test_a_folder_with_nothing_to_harmonize_is_an_error_and_creates_nothing(tmp_
     # named as typed, once (a shell's completion adds the slash)
     assert main([f"{empty}/", "--no-progress"]) == 3
     assert capsys.readouterr().err.startswith(f"harmonize-midi: error: {empty}/: no MIDI")
+
+
+def test_replace_chords_reaches_every_file_of_a_batch(tmp_path, capsys):
+    once = tmp_path / "in"
+    once.mkdir()
+    assert main([str(EXAMPLES / "ode_to_joy.mid"), "-o", str(once / "ode.mid")]) == 0
+    for replace, expected in ((["--replace-chords"], 1), ([], 2)):
+        out = tmp_path / f"out{len(replace)}"
+        assert main(["batch", str(once), "-o", str(out), "--no-progress", *replace]) == 0
+        tracks = mido.MidiFile(out / "ode.harmonized.mid").tracks
+        assert [t.name for t in tracks].count("Harmony") == expected
