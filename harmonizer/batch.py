@@ -45,7 +45,7 @@ class BatchOptions:
     variety: Variety | None = None  # None: the style's own (its model card's)
     program: int = 0
     force: bool = False
-    replace_chords: bool = False  # MusicXML out: ours replace the chord symbols the melody part has
+    replace_chords: bool = False  # ours replace the input's own chords (harmonize_file's replace_chords)
 
 
 @dataclass(frozen=True)
