@@ -191,14 +191,13 @@ def _warn_of_earlier_chords(source: Path, song: object, chosen: MelodyCandidate,
     from .midi_in import MidiSong
     from .midi_out import TRACK_NAME, harmony_tracks
     from .musicxml_in import ScoreSong
-    from .musicxml_out import existing_chord_symbols
+    from .musicxml_out import chord_symbols_of, kept_chord_symbols
 
     message = ""
     if isinstance(song, ScoreSong) and kind != "midi":
-        theirs = existing_chord_symbols(song.score, chosen.track)
+        theirs = len(chord_symbols_of(list(song.score.parts)[chosen.track]))
         if theirs:
-            message = (f"the melody part already has {theirs} chord symbol{'s' if theirs > 1 else ''}; "
-                       f"they are kept beside ours")
+            message = f"the melody part {kept_chord_symbols(theirs)}"
     elif isinstance(song, MidiSong) and kind == "midi":
         tracks = harmony_tracks(song)
         if tracks:

@@ -351,7 +351,6 @@ def add_chord_symbols(score: Any, part_index: int, chords: Sequence[ChordChoice]
     not changed.  Raises :class:`OptionError` for a part index the score does
     not have.
     """
-    from music21 import harmony
 
     parts = list(score.parts)
     if not 0 <= part_index < len(parts):
@@ -359,8 +358,7 @@ def add_chord_symbols(score: Any, part_index: int, chords: Sequence[ChordChoice]
     result = copy.deepcopy(score)
     melody_part = list(result.parts)[part_index]
     if replace_existing:
-        for existing in list(melody_part.recurse().getElementsByClass(harmony.Harmony)):
-            existing.activeSite.remove(existing)
+        drop_chord_symbols(melody_part)
     place_chord_symbols(melody_part, chords, written_transposition(melody_part))
     if accompaniment:
         treble, bass, group = accompaniment_staves(melody_part, chords, program)
@@ -370,15 +368,24 @@ def add_chord_symbols(score: Any, part_index: int, chords: Sequence[ChordChoice]
     return result
 
 
-def existing_chord_symbols(score: Any, part_index: int) -> int:
-    """How many chord symbols part ``part_index`` of ``score`` already has (a lead sheet's own);
-    0 for a part the score does not have."""
+def chord_symbols_of(part: Any) -> list[Any]:
+    """The chord symbols (music21 ``Harmony`` objects) a part or stream already holds, at any
+    depth: a lead sheet's own, or an earlier run's."""
     from music21 import harmony
 
-    parts = list(score.parts)
-    if not 0 <= part_index < len(parts):
-        return 0
-    return sum(1 for _ in parts[part_index].recurse().getElementsByClass(harmony.Harmony))
+    return list(part.recurse().getElementsByClass(harmony.Harmony))
+
+
+def drop_chord_symbols(part: Any) -> None:
+    """Remove :func:`chord_symbols_of` ``part`` from it, in place."""
+    for symbol in chord_symbols_of(part):
+        symbol.activeSite.remove(symbol)
+
+
+def kept_chord_symbols(count: int) -> str:
+    """The warning's words for ``count`` chord symbols of the input's own kept beside ours
+    (two sets in one part read as one progression)."""
+    return f"already has {count} chord symbol{'s' if count > 1 else ''}; they are kept beside ours"
 
 
 def score_to_musicxml(score: Any) -> bytes:

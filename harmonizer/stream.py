@@ -34,7 +34,9 @@ from .musicxml_in import PartCandidate, part_key_signature, part_meter, part_not
 from .musicxml_out import (
     accompaniment_staves,
     add_chord_symbols,
-    existing_chord_symbols,
+    chord_symbols_of,
+    drop_chord_symbols,
+    kept_chord_symbols,
     place_chord_symbols,
     written_transposition,
 )
@@ -144,7 +146,7 @@ def harmonize_stream(
         melody, chosen = song.melody(melody_part)
         harmonization = harmonize(melody, song.key_signature)
         if not replace_chords:
-            _warn_of_chords(existing_chord_symbols(stream, chosen.track), f"part {chosen.track}")
+            _warn_of_chords(len(chord_symbols_of(list(stream.parts)[chosen.track])), f"part {chosen.track}")
         result = add_chord_symbols(stream, chosen.track, harmonization.chords, accompaniment, program,
                                    replace_existing=replace_chords)
         return StreamHarmonization(result, harmonization, melody, chosen.track, song.candidates)
@@ -165,12 +167,10 @@ def harmonize_stream(
     melody = Melody(tuple(notes), part_meter(stream), source=source)
     harmonization = harmonize(melody, part_key_signature(stream))
     copied = copy.deepcopy(stream)
-    theirs = list(copied.recurse().getElementsByClass("Harmony"))
     if replace_chords:
-        for symbol in theirs:
-            symbol.activeSite.remove(symbol)
+        drop_chord_symbols(copied)
     else:
-        _warn_of_chords(len(theirs), f"the {source}")
+        _warn_of_chords(len(chord_symbols_of(copied)), f"the {source}")
     place_chord_symbols(copied, harmonization.chords, written_transposition(copied))
     if accompaniment:
         score = m21stream.Score()
@@ -186,6 +186,5 @@ def harmonize_stream(
 def _warn_of_chords(count: int, where: str) -> None:
     """Two sets of chord symbols in one part read as one progression: say when theirs are kept."""
     if count:
-        warnings.warn(InputWarning(f"{where} already has {count} chord symbol{'s' if count > 1 else ''}; "
-                                   "they are kept beside ours (replace_chords=True writes ours alone)"),
-                      stacklevel=3)
+        warnings.warn(InputWarning(f"{where} {kept_chord_symbols(count)} (replace_chords=True writes "
+                                   "ours alone)"), stacklevel=3)
