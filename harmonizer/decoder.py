@@ -2,7 +2,10 @@
 
 The lattice is a first-order chain: each slot's chord has a local score
 (emission), each pair of neighbouring chords a transition score, and the
-first and last chords a start and end score.  All scores are natural logs of
+first and last chords a start and end score.  An optional per-slot ``hold``
+score is added where a slot keeps the chord of the slot before: the chain's
+transitions are the same everywhere, but musicians change chord more often
+on a bar line than inside a bar.  All scores are natural logs of
 unnormalised potentials.  We find
 
 * the best progression (Viterbi),
@@ -57,32 +60,45 @@ def _trust(values: np.ndarray) -> None:
 @dataclass(frozen=True)
 class Lattice:
     """Log scores: ``emission`` (slots, chords), ``transition`` (chords, chords) indexed
-    [previous, next], ``start`` and ``end`` (chords)."""
+    [previous, next], ``start`` and ``end`` (chords), and optionally ``hold`` (slots): added at
+    slot ``t`` when its chord is slot ``t - 1``'s (``hold[0]`` is never read)."""
 
     emission: np.ndarray
     transition: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    hold: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         slots, chords = self.emission.shape
         if slots == 0:
             raise OptionError("Nothing to decode: the lattice has no slots.")
         if self.transition.shape != (chords, chords) or self.start.shape != (chords,) \
-                or self.end.shape != (chords,):
+                or self.end.shape != (chords,) or (self.hold is not None and self.hold.shape != (slots,)):
             raise ValueError("Lattice shapes do not agree.")
-        for name in ("emission", "transition", "start", "end"):
+        for name in ("emission", "transition", "start", "end", "hold"):
             values = getattr(self, name)
-            if _trusted(values):
+            if values is None or _trusted(values):
                 continue
             if np.isnan(values).any() or np.isposinf(values).any():
                 raise ValueError(f"The lattice's {name} scores hold NaN or +inf.")
+            if name == "hold" and np.isneginf(values[1:]).any():
+                raise ValueError("The lattice's hold scores hold -inf.")
             _trust(values)
+
+    def step(self, t: int) -> np.ndarray:
+        """The transition scores into slot ``t`` (``t >= 1``), [previous, next]: the chain's,
+        with ``hold[t]`` on the diagonal (the shared array itself when there is no hold)."""
+        if self.hold is None:
+            return self.transition
+        scores = self.transition.copy()
+        scores.flat[::len(scores) + 1] += self.hold[t]
+        return scores
 
     def path_score(self, chords: list[int]) -> float:
         score = self.start[chords[0]] + self.emission[0, chords[0]]
         for t in range(1, len(chords)):
-            score += self.transition[chords[t - 1], chords[t]] + self.emission[t, chords[t]]
+            score += self.step(t)[chords[t - 1], chords[t]] + self.emission[t, chords[t]]
         return float(score + self.end[chords[-1]])
 
 
@@ -126,7 +142,7 @@ def _viterbi(lattice: Lattice) -> Path:
     back = np.empty((slots, chords), dtype=np.intp)
     scores = lattice.start + emission[0]
     for t in range(1, slots):
-        candidates = transposed + scores
+        candidates = (transposed if lattice.hold is None else lattice.step(t).T) + scores
         winner = candidates.argmax(axis=1)
         back[t] = winner
         scores = candidates[rows, winner] + emission[t]
@@ -154,18 +170,19 @@ def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
     slots, chords = emission.shape
     # Max-marginals are sums in another order than path scores: allow for their rounding, which
     # scales with the largest terms summed (huge scores of opposite sign can cancel).
-    magnitude = slots * (_largest(emission) + _largest(transition)) + _largest(lattice.start) \
+    hold = 0.0 if lattice.hold is None else _largest(lattice.hold[1:])
+    magnitude = slots * (_largest(emission) + _largest(transition) + hold) + _largest(lattice.start) \
         + _largest(lattice.end)
     if not magnitude < 1e300:
         return None
     forward = np.empty_like(emission)
     forward[0] = lattice.start + emission[0]
     for t in range(1, slots):
-        forward[t] = (forward[t - 1][:, None] + transition).max(axis=0) + emission[t]
+        forward[t] = (forward[t - 1][:, None] + lattice.step(t)).max(axis=0) + emission[t]
     backward = np.empty_like(emission)
     backward[-1] = lattice.end
     for t in range(slots - 2, -1, -1):
-        backward[t] = (transition + (emission[t + 1] + backward[t + 1])[None, :]).max(axis=1)
+        backward[t] = (lattice.step(t + 1) + (emission[t + 1] + backward[t + 1])[None, :]).max(axis=1)
     marginal = forward + backward  # the best score of any path through (slot, chord)
     # At any one slot, k distinct chords with max-marginal >= m give k distinct paths scoring
     # >= m, so the largest k-th max-marginal of a slot is a lower bound on the k-th best path.
@@ -213,7 +230,13 @@ def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list
         offset += len(chords)
     previous_index = [p for t in range(1, slots) for p in survivors[t - 1] for _ in survivors[t]]
     next_index = [c for t in range(1, slots) for _ in survivors[t - 1] for c in survivors[t]]
-    moves = lattice.transition[previous_index, next_index].tolist() if previous_index else []
+    gathered = lattice.transition[previous_index, next_index] if previous_index else np.zeros(0)
+    if lattice.hold is not None and previous_index:  # as Lattice.step: the hold joins the move
+        held = np.asarray(previous_index) == np.asarray(next_index)
+        slot_of = np.repeat(np.arange(1, slots), [len(survivors[t - 1]) * len(survivors[t])
+                                                  for t in range(1, slots)])
+        gathered = np.where(held, gathered + lattice.hold[slot_of], gathered)
+    moves = gathered.tolist()
     start = lattice.start[survivors[0]].tolist()
     end = lattice.end[survivors[-1]].tolist()
     # beams[i]: up to k (score, previous position, previous rank) for the i-th survivor, best first
@@ -258,18 +281,19 @@ def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list
 
 def _dense_k_best(lattice: Lattice, k: int) -> list[Path]:
     """List Viterbi over every chord of every slot, vectorised per slot."""
-    emission, transition = lattice.emission, lattice.transition
+    emission = lattice.emission
     slots, chords = emission.shape
     # scores[c, r]: r-th best score of a path ending in chord c at the current slot
     scores = np.full((chords, k), -np.inf)
     scores[:, 0] = lattice.start + emission[0]
     back_chord = np.zeros((slots, chords, k), dtype=np.int32)
     back_rank = np.zeros((slots, chords, k), dtype=np.int32)
-    transposed = np.ascontiguousarray(transition.T)
+    transposed = np.ascontiguousarray(lattice.transition.T)
     row_index = np.arange(chords)
     for t in range(1, slots):
+        step = transposed if lattice.hold is None else lattice.step(t).T
         # candidates[c, p * k + r] = scores[p, r] + transition[p, c]: rows are contiguous
-        candidates = (transposed[:, :, None] + scores[None, :, :]).reshape(chords, chords * k)
+        candidates = (step[:, :, None] + scores[None, :, :]).reshape(chords, chords * k)
         if k == 1:
             winner = np.argmax(candidates, axis=1)
             best = winner[:, None]
@@ -341,12 +365,25 @@ def posteriors(lattice: Lattice, temperature: float = 1.0) -> tuple[np.ndarray, 
     transition, transition_peak = scaled_once(lattice.transition)
     start, start_peak = scaled_once(lattice.start)
     end, end_peak = scaled_once(lattice.end)
+    # A hold multiplies the diagonal of slot t's exponentiated transitions by exp(hold[t] / T):
+    # (v @ E_t)[c] = (v @ E)[c] + v[c] E[c, c] (exp(hold[t] / T) - 1), and E_t @ v alike.
+    diagonal = np.diag(transition).copy()
+    extra = None if lattice.hold is None else np.expm1(lattice.hold / temperature)
+
+    def into(t: int, values: np.ndarray) -> np.ndarray:
+        moved = values @ transition
+        return moved if extra is None else moved + values * diagonal * extra[t]
+
+    def out_of(t: int, values: np.ndarray) -> np.ndarray:
+        moved = transition @ values
+        return moved if extra is None else moved + values * diagonal * extra[t]
+
     forward = np.empty_like(emission)
     scale = np.empty(slots)
     current = start * emission[0]
     for t in range(slots):
         if t:
-            current = (forward[t - 1] @ transition) * emission[t]
+            current = into(t, forward[t - 1]) * emission[t]
         total = current.sum()
         if not total > 0:
             raise OptionError("No chord progression satisfies the constraints: every path is impossible.")
@@ -355,7 +392,7 @@ def posteriors(lattice: Lattice, temperature: float = 1.0) -> tuple[np.ndarray, 
     backward = np.empty_like(emission)
     backward[-1] = end
     for t in range(slots - 2, -1, -1):
-        backward[t] = transition @ (emission[t + 1] * backward[t + 1]) / scale[t + 1]
+        backward[t] = out_of(t + 1, emission[t + 1] * backward[t + 1]) / scale[t + 1]
     joint = forward * backward
     sums = joint.sum(axis=1, keepdims=True)
     marginals = joint / np.where(sums > 0, sums, 1.0)

@@ -39,7 +39,7 @@ See :mod:`harmonizer.variety`.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -264,13 +264,20 @@ def _chord_names(tonal: Key) -> tuple[tuple[str, str], ...]:
     return tuple((c.numeral(tonal.mode), c.symbol(tonal)) for c in VOCABULARY)
 
 
-def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights) -> Lattice:
-    """The decoder's lattice: the three factors in logs, weighted (see the module docstring)."""
+def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights, grid: SlotGrid
+                  ) -> Lattice:
+    """The decoder's lattice for ``grid``'s slots: the three factors in logs, weighted (see the
+    module docstring), and where the style's card counts them, its chord changes by place in
+    the bar (:mod:`harmonizer.bar_lines`), weighted as the context they refine."""
     transition, start, end = _chain(bundle, mode, weights)
     emission = np.log(fit)
     if bundle.prior_correction:
         emission -= bundle.prior_correction * bundle.log_prior[mode]
-    return Lattice(emission=weights.harmonic * emission, transition=transition, start=start, end=end)
+    hold = None
+    if bundle.bar_change is not None and weights.contextual > 0:
+        hold = bundle.bar_change.hold_scores(grid, weights.contextual)
+    return Lattice(emission=weights.harmonic * emission, transition=transition, start=start, end=end,
+                   hold=hold)
 
 
 _CHAINS: dict[tuple[int, str, Weights], tuple[ModelBundle, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -390,7 +397,7 @@ def harmonize_grid(
     count = len(grid)
     fit = bundle.chord_fit(features, count)
     log_transition = bundle.transition[mode]
-    lattice = build_lattice(fit, bundle, mode, weights)
+    lattice = build_lattice(fit, bundle, mode, weights, grid)
     if priorities is not None:
         # Target degrees should sound as chord tones: add, in the harmonic term, the log share of
         # the slot's target-degree weight that each chord contains (1 where a slot has none).
@@ -398,8 +405,8 @@ def harmonize_grid(
         total = targets.sum(axis=1, keepdims=True)
         covered = targets @ VOCABULARY_TONES.T
         share = np.where(total > 0, covered / np.where(total > 0, total, 1.0), 1.0)
-        lattice = Lattice(lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)),
-                          lattice.transition, lattice.start, lattice.end)
+        lattice = replace(
+            lattice, emission=lattice.emission + weights.harmonic * np.log(np.maximum(share, 0.05)))
     asked = bundle.variety if variety is None else check_variety(variety)
     applied, lattice = apply_variety(lattice, asked, grid.cadences, bundle.coverage)
     paths = k_best(lattice, alternatives)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bar_lines import BarChange
 from .errors import ModelError, OptionError
 from .features import FEATURE_NAMES
 from .key_finding import KeyModel
@@ -108,6 +109,11 @@ class ModelBundle:
     #: other beat (``harmonizer.slots.choose_harmonic_rhythm``), as the style was trained.  The
     #: classical style's chorales change chord on nearly every beat.
     chord_per_beat: bool = False
+    #: How often the style's chords change at a bar's first slot and inside a bar
+    #: (``decoding.bar_change`` in the card, counted on its training songs); the decoder holds a
+    #: chord over a bar line less readily, and inside a bar more (:mod:`harmonizer.bar_lines`).
+    #: None for a card without it: every slot alike, as the learned transitions alone say.
+    bar_change: BarChange | None = None
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUTS:
@@ -253,6 +259,13 @@ def _load(style: str, directory: str) -> ModelBundle:
             coverage = ChordCoverage.from_dict(decoding["coverage"])
         except (ValueError, AttributeError) as error:
             raise ModelError(f"{card_path}: decoding.coverage {decoding['coverage']!r}: {error}") from None
+    bar_change = None
+    if decoding.get("bar_change") is not None:
+        try:
+            bar_change = BarChange.from_dict(decoding["bar_change"])
+        except (ValueError, TypeError) as error:
+            raise ModelError(f"{card_path}: decoding.bar_change {decoding['bar_change']!r}: "
+                             f"{error}") from None
     if isinstance(variety, str) and coverage is None:
         raise ModelError(f"{card_path}: decoding.variety is {variety!r} but the card has no "
                          "decoding.coverage")
@@ -284,6 +297,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         key_model=None if key_model is None else key_model[0],
         key_model_sha256=None if key_model is None else key_model[1],
         chord_per_beat=per_beat,
+        bar_change=bar_change,
     )
 
 

@@ -182,7 +182,7 @@ def with_variety(lattice: Lattice, variety: float, cadences: np.ndarray,
         histogram = expected_histogram(lattice)
     bonus = _bonus(variety, histogram)
     emission = np.where(_spared(cadences)[:, None], lattice.emission, lattice.emission + bonus[None, :])
-    return Lattice(emission, lattice.transition, lattice.start, lattice.end)
+    return dataclasses.replace(lattice, emission=emission)
 
 
 class BestPaths:
@@ -275,6 +275,8 @@ def ladder_paths(lattice: Lattice, open_chords: np.ndarray, cadences: np.ndarray
     back: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
     for t in range(1, slots):
         step = transposed[np.ix_(columns[t], columns[t - 1])]  # [next, previous]
+        if lattice.hold is not None:  # as Lattice.step: the hold joins the transition first
+            step = np.where(columns[t][:, None] == columns[t - 1][None, :], step + lattice.hold[t], step)
         candidates = step[None, :, :] + scores[:, None, :]
         back.append(candidates.argmax(axis=2))  # (ladder, next): the first of equals, as dense
         scores = candidates.max(axis=2) + scores_at(t)  # the winner's own sum, bit for bit
@@ -329,8 +331,7 @@ def same_roots(lattice: Lattice, path: Sequence[int], margin: float = COLOUR_MAR
     # E-flat, and the bonus bought them in pieces in G and E-flat major.
     allowed &= _TRIADS[None, :] == _TRIADS[chosen][:, None]
     allowed[np.arange(len(chosen)), chosen] = True  # the chord of the path itself, always
-    return Lattice(np.where(allowed, lattice.emission, -np.inf), lattice.transition, lattice.start,
-                   lattice.end)
+    return dataclasses.replace(lattice, emission=np.where(allowed, lattice.emission, -np.inf))
 
 
 def coloured_paths(paths: BestPaths) -> BestPaths:

@@ -30,7 +30,7 @@ import time
 import numpy as np
 from _style_corpus import style_corpus_parser
 
-from harmonizer.decoder import Lattice, posteriors, viterbi
+from harmonizer.decoder import posteriors, viterbi
 from harmonizer.engine import build_lattice, style_weights
 from harmonizer.scorer import load_model
 from harmonizer.training.corpora import load_corpus
@@ -106,7 +106,8 @@ def main() -> None:
     weights = style_weights(bundle).normalised()
     fits = song_fits(songs, bundle)
     # as the engine decodes: the card's variety bonus included
-    lattices = [apply_variety(build_lattice(fit, bundle, p.mode, weights), bundle.variety, p.grid.cadences,
+    lattices = [apply_variety(build_lattice(fit, bundle, p.mode, weights, p.grid),
+                              bundle.variety, p.grid.cadences,
                               bundle.coverage)[1]
                 for fit, p in zip(fits, songs)]
     trials: dict[str, list] = {"viterbi (engine)": [np.asarray(viterbi(lat).chords) for lat in lattices]}
@@ -120,19 +121,17 @@ def main() -> None:
                 root_prior = np.array([prior[roots == root].sum() for root in roots])
                 correction = (bundle.prior_correction * np.log(root_prior)
                               + quality_beta * np.log(prior / root_prior))
-                lattice = build_lattice(fit, uncorrected, prepared.mode, weights)
-                paths.append(np.asarray(viterbi(Lattice(
-                    lattice.emission - weights.harmonic * correction,
-                    lattice.transition, lattice.start, lattice.end)).chords))
+                lattice = build_lattice(fit, uncorrected, prepared.mode, weights, prepared.grid)
+                paths.append(np.asarray(viterbi(dataclasses.replace(
+                    lattice, emission=lattice.emission - weights.harmonic * correction)).chords))
             trials[f"root beta {bundle.prior_correction:g}, quality beta {quality_beta:g}"] = paths
     elif options.voice_leading:
         movement = -weights.voice_leading * voice_leading_matrix()
         for scale in SCALES[1:]:
             trials[f"viterbi, voice-leading scale {scale:g}"] = [
-                np.asarray(viterbi(Lattice(
-                    lat.emission,
-                    movement / scale + weights.contextual * bundle.transition[p.mode],
-                    lat.start, lat.end)).chords)
+                np.asarray(viterbi(dataclasses.replace(
+                    lat, transition=movement / scale + weights.contextual * bundle.transition[p.mode]
+                )).chords)
                 for lat, p in zip(lattices, songs)]
     else:
         for temperature in TEMPERATURES:

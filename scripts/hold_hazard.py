@@ -27,6 +27,7 @@ duration-aware decoder*).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
@@ -145,7 +146,8 @@ def main() -> None:
                 continue
     songs = splits["validation"]
     weights = Weights(*bundle.weights).normalised()
-    lattices = [build_lattice(fit, bundle, song.mode, weights)
+    plain = dataclasses.replace(bundle, bar_change=None)  # the chain alone: the hazards replace it
+    lattices = [build_lattice(fit, plain, song.mode, weights, song.grid)
                 for fit, song in zip(song_fits(songs, bundle), songs)]
     print(f"{options.style} on {options.corpus}: {len(splits['train'])} training, {len(songs)} validation "
           f"songs; weights {bundle.weights}, prior correction {bundle.prior_correction}, variety 0")

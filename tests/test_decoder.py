@@ -49,6 +49,56 @@ def test_posteriors_match_brute_force(temperature):
     assert np.exp(ranked[0][0] / temperature - log_z) == pytest.approx(weights[0])
 
 
+def _held_score(lattice, path):
+    """A path's score written out on its own: the chain's, plus the hold wherever a chord stays."""
+    score = lattice.start[path[0]] + lattice.emission[0, path[0]] + lattice.end[path[-1]]
+    for t in range(1, len(path)):
+        score += lattice.transition[path[t - 1], path[t]] + lattice.emission[t, path[t]]
+        score += lattice.hold[t] if path[t] == path[t - 1] else 0.0
+    return score
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_hold_per_slot_is_decoded_as_brute_force_scores_it(seed):
+    rng = np.random.default_rng(100 + seed)
+    plain = _random_lattice(seed, slots=5, chords=3)
+    # a strong hold: negative (change!) at even slots, positive (stay!) at odd ones
+    hold = np.where(np.arange(5) % 2 == 0, -2.0, 2.0) + rng.normal(size=5) * 0.3
+    lattice = Lattice(plain.emission, plain.transition, plain.start, plain.end, hold)
+    ranked = sorted(((_held_score(lattice, p), p) for p in itertools.product(range(3), repeat=5)),
+                    reverse=True)
+    assert (ranked[0][1] != viterbi(plain).chords) == (seed < 3)  # the hold moved three of the four
+    assert viterbi(lattice).chords == ranked[0][1]
+    assert viterbi(lattice).score == pytest.approx(ranked[0][0])
+    assert lattice.path_score(list(ranked[3][1])) == pytest.approx(ranked[3][0])
+    top = k_best(lattice, 7)
+    assert [p.chords for p in top] == [p for _, p in ranked[:7]]
+    assert [p.score for p in top] == pytest.approx([s for s, _ in ranked[:7]])
+    temperature = 0.7
+    scores = np.array([s for s, _ in ranked]) / temperature
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
+    expected = np.zeros(lattice.emission.shape)
+    for w, (_, path) in zip(weights, ranked):
+        for t, c in enumerate(path):
+            expected[t, c] += w
+    marginals, log_z = posteriors(lattice, temperature)
+    np.testing.assert_allclose(marginals, expected, atol=1e-9)
+    assert np.exp(ranked[0][0] / temperature - log_z) == pytest.approx(weights[0])
+
+
+def test_a_hold_must_give_every_slot_a_finite_score():
+    lattice = _random_lattice(2)
+    with pytest.raises(ValueError, match="shapes"):
+        Lattice(lattice.emission, lattice.transition, lattice.start, lattice.end, np.zeros(3))
+    with pytest.raises(ValueError, match="NaN"):
+        Lattice(lattice.emission, lattice.transition, lattice.start, lattice.end,
+                np.array([0.0, np.nan, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="-inf"):
+        Lattice(lattice.emission, lattice.transition, lattice.start, lattice.end,
+                np.array([0.0, -np.inf, 0.0, 0.0]))
+
+
 def test_impossible_constraints_are_an_error_not_an_answer():
     lattice = _random_lattice(3)
     blocked = Lattice(np.full_like(lattice.emission, -np.inf), lattice.transition, lattice.start, lattice.end)
@@ -80,7 +130,8 @@ def test_pruned_k_best_and_viterbi_equal_the_dense_list_viterbi():
         transition = rng.normal(size=(chords, chords))
         if rng.random() < 0.3:  # coarse values: many exact ties
             emission, transition = np.round(emission, 1), np.round(transition, 1)
-        lattice = Lattice(emission, transition, rng.normal(size=chords), rng.normal(size=chords))
+        hold = rng.normal(size=slots) if rng.random() < 0.4 else None  # a bar line's hold
+        lattice = Lattice(emission, transition, rng.normal(size=chords), rng.normal(size=chords), hold)
         try:
             expected = _dense_k_best(lattice, k)
         except OptionError:

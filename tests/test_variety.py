@@ -273,8 +273,10 @@ def _sparse_lattice(rng: np.random.Generator, whole: bool) -> tuple[Lattice, np.
     open_chords[np.arange(slots), rng.integers(0, chords, slots)] = True
     transition = scores(chords, chords)
     transition[rng.random((chords, chords)) < 0.15] = -np.inf  # a few impossible steps
+    # half the lattices hold a chord at a per-slot score, as a style's bar lines make it
+    hold = scores(slots) if rng.random() < 0.5 else None
     lattice = Lattice(np.where(open_chords, scores(slots, chords), -np.inf), transition,
-                      scores(chords), scores(chords))
+                      scores(chords), scores(chords), hold)
     return lattice, open_chords, rng.random(slots) < 0.3
 
 
@@ -282,9 +284,10 @@ def test_the_ladder_in_one_pass_finds_the_paths_one_viterbi_per_bonus_finds():
     from harmonizer.variety import COLOUR_VARIETIES, expected_histogram, ladder_paths
 
     rng = np.random.default_rng(11)
-    compared = impossible = 0
+    compared = impossible = held = 0
     for trial in range(300):
         lattice, open_chords, cadences = _sparse_lattice(rng, whole=trial % 2 == 0)
+        held += lattice.hold is not None
         try:
             histogram = expected_histogram(lattice)
         except OptionError:  # no path at all: both searches must say so
@@ -298,7 +301,7 @@ def test_the_ladder_in_one_pass_finds_the_paths_one_viterbi_per_bonus_finds():
             continue
         assert ladder_paths(lattice, open_chords, cadences, histogram, COLOUR_VARIETIES) == dense
         compared += 1
-    assert compared > 200 and impossible > 0  # both kinds of lattice were met
+    assert compared > 200 and impossible > 0 and held > 100  # every kind of lattice was met
 
 
 def test_the_colour_lattice_without_a_bonus_decodes_to_the_plain_path():

@@ -358,6 +358,8 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
             "weights": dict(zip(("harmonic", "voice_leading", "contextual"), decoding["weights"])),
             "prior_correction": decoding["prior_correction"], "variety": decoding["variety"],
             **coverage_entry(decoding["coverage"], len(tuning_songs), "tuning songs"),
+            # the base's chord changes by place in the bar, as every trial decoded with them
+            **({"bar_change": base.bar_change.to_dict()} if base.bar_change is not None else {}),
             "validation": decoding_table,
             "rule": f"the blues' own, chosen on the tuning songs with the blend fixed: every prior "
                     f"correction in {list(PRIOR_CORRECTIONS)}, each of {len(DECODING_WEIGHTS)} factor "
@@ -369,7 +371,7 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
                     "cadences and variety targets, else the cadences, else the most accurate "
                     "(accuracy: exact plus same-root agreement)",
             "base": {k: base.card["decoding"][k]
-                     for k in ("weights", "prior_correction", "variety", "coverage")
+                     for k in ("weights", "prior_correction", "variety", "coverage", "bar_change")
                      if k in base.card["decoding"]}}
     card["blend"] = {
         "weight": fixed,

@@ -209,7 +209,7 @@ def decoding_trials(songs: Sequence[SongSlots], bundle: ModelBundle,
         corrected = dataclasses.replace(bundle, prior_correction=correction)
         for factors in weights:
             scaled = factors.normalised()  # as the engine decodes
-            lattices = [build_lattice(fit, corrected, prepared.mode, scaled)
+            lattices = [build_lattice(fit, corrected, prepared.mode, scaled, prepared.grid)
                         for fit, prepared in zip(fits, songs)]
             # each song's path per bonus (and the histogram the bonus reads) is found once for
             # the fixed varieties and every share of "auto"; so are the "colour" lattice's

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..bar_lines import BarChange, count_bar_changes
 from ..chords import TRIAD_CLASS
 from ..engine import Weights, harmonize_melody
 from ..features import FEATURE_NAMES
@@ -120,7 +121,7 @@ class _SklearnSession:
 def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
             prior_correction: float = 0.0, session: object | None = None,
             weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False, variety: Variety = 0.0,
-            coverage: ChordCoverage | None = None) -> ModelBundle:
+            coverage: ChordCoverage | None = None, bar_change: BarChange | None = None) -> ModelBundle:
     """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn);
     ``per_beat`` is what its card will say (the songs here are cut already, so it only keeps the
     bundle true to the card)."""
@@ -130,7 +131,7 @@ def _bundle(style: str, model: object, tables: ContextTables, temperature: float
         start=dict(tables.start), end=dict(tables.end), temperature=temperature,
         prior_correction=prior_correction, output=_output_of(model),
         weights=(weights.harmonic, weights.voice_leading, weights.contextual), chord_per_beat=per_beat,
-        variety=variety, coverage=coverage,
+        variety=variety, coverage=coverage, bar_change=bar_change,
     )
 
 
@@ -267,7 +268,7 @@ def calibrate_temperature(songs: Sequence[SongSlots], bundle: ModelBundle, weigh
     from ..variety import apply_variety
 
     fits = song_fits(songs, bundle) if fits is None else fits
-    lattices = [(apply_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised()),
+    lattices = [(apply_variety(build_lattice(fit, bundle, prepared.mode, weights.normalised(), prepared.grid),
                                bundle.variety, prepared.grid.cadences, bundle.coverage)[1],
                  prepared.labels)
                 for fit, prepared in zip(fits, songs)]
@@ -335,6 +336,11 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         if not prepared[split]:
             raise SystemExit(f"no songs in the {split} split: give more data (or a larger --limit)")
     tables = count_context(prepared["train"])
+    # the chord changes by place in the bar, counted on the training songs as the transitions are
+    # (harmonizer.bar_lines): every decoding below, from the model choice on, uses them
+    bar_change = count_bar_changes((p.grid, p.labels) for p in prepared["train"])
+    log(f"chord changes at a bar's first slot {bar_change.first:.3f}, later {bar_change.later:.3f}, "
+        f"average {bar_change.average:.3f}")
     x_train, y_train, slot_train, song_train = build_rows(prepared["train"], tables)
     w_train = class_balance_weights(y_train, slot_train, balance)
     x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
@@ -357,7 +363,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         validation_scores = _raw_output(model, x_val)
         microseconds_per_row = (time.perf_counter() - timed) / max(len(y_val), 1) * 1e6
         accuracy, log_likelihood = emission_accuracy(validation_scores, y_val, _output_of(model))
-        decoded = evaluate(prepared["validation"], _bundle(style, model, tables, 1.0, per_beat=per_beat),
+        decoded = evaluate(prepared["validation"],
+                           _bundle(style, model, tables, 1.0, per_beat=per_beat, bar_change=bar_change),
                            SELECTION_WEIGHTS)
         selection[name] = {"fit_seconds": round(seconds, 1), "rows": int(len(y_fit)),
                            "validation_model_only_accuracy": accuracy,
@@ -371,7 +378,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     model = fitted[chosen]
     log(f"chosen: {chosen}")
     # The scorer's output on the validation songs, computed once for every trial and the temperature.
-    scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat)
+    scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat, bar_change=bar_change)
     fits = song_fits(prepared["validation"], scoring)
     fitted_coverage = coverage_or_none(prepared["train"], "training songs", log)
     trials = decoding_trials(prepared["validation"], scoring, fits=fits, coverage=fitted_coverage)
@@ -385,7 +392,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     temperature = calibrate_temperature(
         prepared["validation"],
         _bundle(style, model, tables, 1.0, prior_correction, weights=weights, per_beat=per_beat,
-                variety=variety, coverage=coverage),
+                variety=variety, coverage=coverage, bar_change=bar_change),
         weights, fits=fits)
     log(f"temperature: {temperature}")
 
@@ -399,7 +406,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights,
-                     per_beat=per_beat, variety=variety, coverage=coverage)
+                     per_beat=per_beat, variety=variety, coverage=coverage, bar_change=bar_change)
     onnx_raw = bundle.score(x_test.astype(np.float32))
     # Compared as what the decoder uses: each slot's distribution over its candidates.
     slots_test = len(y_test) // len(VOCABULARY)
@@ -468,6 +475,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
             "prior_correction": prior_correction,
             "variety": variety,
             **coverage_entry(coverage, len(prepared["train"]), "training songs"),
+            "bar_change": bar_change.to_dict(),
             "baselines_validation_root": baselines,
             "validation": trials,
             "rule": f"trials: every prior correction in {list(PRIOR_CORRECTIONS)} with every one of "

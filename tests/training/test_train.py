@@ -58,6 +58,12 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     coverage = decoding["coverage"]
     assert 0 < coverage["exponent"] <= 1 and coverage["scale"] > 0 and coverage["min_slots"] >= 1
     assert bundle.coverage is not None and bundle.coverage.target(64) > bundle.coverage.target(16) > 1
+    # the chord changes by place in the bar, counted on the training songs, load with the model;
+    # Nottingham's fiddlers change chord on the bar line more than inside a bar
+    rates = decoding["bar_change"]
+    assert bundle.bar_change is not None and bundle.bar_change.to_dict() == rates
+    assert rates["first"] > rates["average"] > rates["later"] > 0
+    assert 0 < rates["first_slots"] + rates["later_slots"] < split["train"]["slots"]
     for trial in trials:
         assert 0 < trial["che_human"] and 0 < trial["cc_human"] and 0 <= trial["exact"] <= trial["root"] <= 1
     baselines = decoding["baselines_validation_root"]
