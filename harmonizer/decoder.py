@@ -88,7 +88,9 @@ class Lattice:
 
     def step(self, t: int) -> np.ndarray:
         """The transition scores into slot ``t`` (``t >= 1``), [previous, next]: the chain's,
-        with ``hold[t]`` on the diagonal (the shared array itself when there is no hold)."""
+        with ``hold[t]`` on the diagonal (the shared array itself when there is no hold).  The
+        searches do not copy it per slot: they overwrite their candidates' diagonal with
+        ``(transition + hold) + score``, the very sums a search over this array makes."""
         if self.hold is None:
             return self.transition
         scores = self.transition.copy()
@@ -139,10 +141,13 @@ def _viterbi(lattice: Lattice) -> Path:
     slots, chords = emission.shape
     transposed = np.ascontiguousarray(lattice.transition.T)  # [next, previous]: rows contiguous
     rows = np.arange(chords)
+    hold, kept = lattice.hold, np.diag(lattice.transition).copy()
     back = np.empty((slots, chords), dtype=np.intp)
     scores = lattice.start + emission[0]
     for t in range(1, slots):
-        candidates = (transposed if lattice.hold is None else lattice.step(t).T) + scores
+        candidates = transposed + scores
+        if hold is not None:
+            candidates[rows, rows] = (kept + hold[t]) + scores
         winner = candidates.argmax(axis=1)
         back[t] = winner
         scores = candidates[rows, winner] + emission[t]
@@ -175,14 +180,22 @@ def _survivors(lattice: Lattice, k: int) -> list[list[int]] | None:
         + _largest(lattice.end)
     if not magnitude < 1e300:
         return None
+    diagonal, kept = np.arange(chords), np.diag(transition).copy()
     forward = np.empty_like(emission)
     forward[0] = lattice.start + emission[0]
     for t in range(1, slots):
-        forward[t] = (forward[t - 1][:, None] + lattice.step(t)).max(axis=0) + emission[t]
+        candidates = forward[t - 1][:, None] + transition
+        if lattice.hold is not None:
+            candidates[diagonal, diagonal] = forward[t - 1] + (kept + lattice.hold[t])
+        forward[t] = candidates.max(axis=0) + emission[t]
     backward = np.empty_like(emission)
     backward[-1] = lattice.end
     for t in range(slots - 2, -1, -1):
-        backward[t] = (lattice.step(t + 1) + (emission[t + 1] + backward[t + 1])[None, :]).max(axis=1)
+        ahead = emission[t + 1] + backward[t + 1]
+        candidates = transition + ahead[None, :]
+        if lattice.hold is not None:
+            candidates[diagonal, diagonal] = (kept + lattice.hold[t + 1]) + ahead
+        backward[t] = candidates.max(axis=1)
     marginal = forward + backward  # the best score of any path through (slot, chord)
     # At any one slot, k distinct chords with max-marginal >= m give k distinct paths scoring
     # >= m, so the largest k-th max-marginal of a slot is a lower bound on the k-th best path.
@@ -289,11 +302,13 @@ def _dense_k_best(lattice: Lattice, k: int) -> list[Path]:
     back_chord = np.zeros((slots, chords, k), dtype=np.int32)
     back_rank = np.zeros((slots, chords, k), dtype=np.int32)
     transposed = np.ascontiguousarray(lattice.transition.T)
-    row_index = np.arange(chords)
+    row_index, kept = np.arange(chords), np.diag(lattice.transition).copy()
     for t in range(1, slots):
-        step = transposed if lattice.hold is None else lattice.step(t).T
         # candidates[c, p * k + r] = scores[p, r] + transition[p, c]: rows are contiguous
-        candidates = (step[:, :, None] + scores[None, :, :]).reshape(chords, chords * k)
+        stacked = transposed[:, :, None] + scores[None, :, :]
+        if lattice.hold is not None:
+            stacked[row_index, row_index, :] = (kept + lattice.hold[t])[:, None] + scores
+        candidates = stacked.reshape(chords, chords * k)
         if k == 1:
             winner = np.argmax(candidates, axis=1)
             best = winner[:, None]
