@@ -224,6 +224,10 @@ def test_the_shipped_blues_model_is_the_documented_blend_of_the_shipped_jazz_mod
     assert coverage["share"] == chosen.get("coverage_share", 1.0)
     assert list(blues.weights) == list(card["decoding"]["weights"].values()) == chosen["weights"]
     assert blues.prior_correction == card["decoding"]["prior_correction"] == chosen["prior_correction"]
+    # the chord changes by place in the bar are jazz's, as every trial decoded with them
+    assert jazz.bar_change is not None and blues.bar_change == jazz.bar_change
+    rates = card["decoding"]["bar_change"]
+    assert rates == card["decoding"]["base"]["bar_change"] == jazz.bar_change.to_dict()
     for key in ("evaluation", "evaluation_base"):
         systems = card["metrics"][key]["corpora"]["wjd-blues"]["systems"]
         assert {"ours", "hmm", "notebook", "human"} <= set(systems)
