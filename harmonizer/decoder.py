@@ -61,7 +61,9 @@ def _trust(values: np.ndarray) -> None:
 class Lattice:
     """Log scores: ``emission`` (slots, chords), ``transition`` (chords, chords) indexed
     [previous, next], ``start`` and ``end`` (chords), and optionally ``hold`` (slots): added at
-    slot ``t`` when its chord is slot ``t - 1``'s (``hold[0]`` is never read)."""
+    slot ``t`` when its chord is slot ``t - 1``'s (``hold[0]`` is never read).  Every search adds
+    it to the transition first, ``(transition + hold) + score``, on its candidates' diagonal:
+    the same sums in each search, and no copy of the transitions per slot."""
 
     emission: np.ndarray
     transition: np.ndarray
@@ -86,21 +88,11 @@ class Lattice:
                 raise ValueError("The lattice's hold scores hold -inf.")
             _trust(values)
 
-    def step(self, t: int) -> np.ndarray:
-        """The transition scores into slot ``t`` (``t >= 1``), [previous, next]: the chain's,
-        with ``hold[t]`` on the diagonal (the shared array itself when there is no hold).  The
-        searches do not copy it per slot: they overwrite their candidates' diagonal with
-        ``(transition + hold) + score``, the very sums a search over this array makes."""
-        if self.hold is None:
-            return self.transition
-        scores = self.transition.copy()
-        scores.flat[::len(scores) + 1] += self.hold[t]
-        return scores
-
     def path_score(self, chords: list[int]) -> float:
         score = self.start[chords[0]] + self.emission[0, chords[0]]
         for t in range(1, len(chords)):
-            score += self.step(t)[chords[t - 1], chords[t]] + self.emission[t, chords[t]]
+            kept = self.hold[t] if self.hold is not None and chords[t] == chords[t - 1] else 0.0
+            score += (self.transition[chords[t - 1], chords[t]] + kept) + self.emission[t, chords[t]]
         return float(score + self.end[chords[-1]])
 
 
@@ -244,7 +236,7 @@ def _sparse_k_best(lattice: Lattice, k: int, survivors: list[list[int]]) -> list
     previous_index = [p for t in range(1, slots) for p in survivors[t - 1] for _ in survivors[t]]
     next_index = [c for t in range(1, slots) for _ in survivors[t - 1] for c in survivors[t]]
     gathered = lattice.transition[previous_index, next_index] if previous_index else np.zeros(0)
-    if lattice.hold is not None and previous_index:  # as Lattice.step: the hold joins the move
+    if lattice.hold is not None and previous_index:  # the hold joins the move first (Lattice)
         held = np.asarray(previous_index) == np.asarray(next_index)
         slot_of = np.repeat(np.arange(1, slots), [len(survivors[t - 1]) * len(survivors[t])
                                                   for t in range(1, slots)])

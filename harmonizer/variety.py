@@ -275,7 +275,7 @@ def ladder_paths(lattice: Lattice, open_chords: np.ndarray, cadences: np.ndarray
     back: list[np.ndarray] = [np.empty(0, dtype=np.intp)]
     for t in range(1, slots):
         step = transposed[np.ix_(columns[t], columns[t - 1])]  # [next, previous]
-        if lattice.hold is not None:  # as Lattice.step: the hold joins the transition first
+        if lattice.hold is not None:  # the hold joins the transition first (Lattice)
             step = np.where(columns[t][:, None] == columns[t - 1][None, :], step + lattice.hold[t], step)
         candidates = step[None, :, :] + scores[:, None, :]
         back.append(candidates.argmax(axis=2))  # (ladder, next): the first of equals, as dense

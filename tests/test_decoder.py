@@ -33,10 +33,9 @@ def test_viterbi_and_k_best_match_brute_force(seed):
     assert len({p.chords for p in top}) == 6
 
 
-@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
-def test_posteriors_match_brute_force(temperature):
-    lattice = _random_lattice(11)
-    ranked = _all_paths(lattice)
+def _assert_posteriors_match(lattice, ranked, temperature):
+    """Forward-backward's marginals and partition against the brute-force sum over ``ranked``
+    (every path with its score, best first)."""
     scores = np.array([s for s, _ in ranked]) / temperature
     weights = np.exp(scores - scores.max())
     weights /= weights.sum()
@@ -47,6 +46,13 @@ def test_posteriors_match_brute_force(temperature):
     marginals, log_z = posteriors(lattice, temperature)
     np.testing.assert_allclose(marginals, expected, atol=1e-9)
     assert np.exp(ranked[0][0] / temperature - log_z) == pytest.approx(weights[0])
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
+def test_posteriors_match_brute_force(temperature):
+    lattice = _random_lattice(11)
+    ranked = _all_paths(lattice)
+    _assert_posteriors_match(lattice, ranked, temperature)
 
 
 def _held_score(lattice, path):
@@ -75,16 +81,7 @@ def test_a_hold_per_slot_is_decoded_as_brute_force_scores_it(seed):
     assert [p.chords for p in top] == [p for _, p in ranked[:7]]
     assert [p.score for p in top] == pytest.approx([s for s, _ in ranked[:7]])
     temperature = 0.7
-    scores = np.array([s for s, _ in ranked]) / temperature
-    weights = np.exp(scores - scores.max())
-    weights /= weights.sum()
-    expected = np.zeros(lattice.emission.shape)
-    for w, (_, path) in zip(weights, ranked):
-        for t, c in enumerate(path):
-            expected[t, c] += w
-    marginals, log_z = posteriors(lattice, temperature)
-    np.testing.assert_allclose(marginals, expected, atol=1e-9)
-    assert np.exp(ranked[0][0] / temperature - log_z) == pytest.approx(weights[0])
+    _assert_posteriors_match(lattice, ranked, temperature)
 
 
 def test_a_hold_must_give_every_slot_a_finite_score():
