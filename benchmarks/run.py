@@ -10,9 +10,12 @@
    scikit-learn), same patterns, same run.
 2. Scaling: random-walk melodies of 8 to 2,048 notes through the core
    (``harmonize_melody``, model already loaded).
-3. End to end: cold ``python -m harmonizer FILE --no-write`` processes on the
+3. Decoder: the pruned k-best search against the dense one.
+4. Variety: the decoder's chord-entropy bonus against none.
+5. Chord changes by place in the bar: the hold term against none.
+6. End to end: cold ``python -m harmonizer FILE --no-write`` processes on the
    examples and on a generated 3-minute pop song; import and model-load times.
-4. Memory: peak RSS of fresh processes.
+7. Memory: peak RSS of fresh processes.
 """
 
 from __future__ import annotations
@@ -291,7 +294,7 @@ def decoder(repeats: int) -> None:
         grid = make_slots(random_walk_melody(size), key, per_beat=bundle.chord_per_beat)  # as the engine
         features, _ = build_features(grid, key.mode, bundle.log_prior[key.mode])
         fit = bundle.chord_fit(features, len(grid))
-        lattice = build_lattice(fit, bundle, key.mode, style_weights(bundle).normalised())
+        lattice = build_lattice(fit, bundle, key.mode, style_weights(bundle).normalised(), grid)
         assert [p.chords for p in k_best(lattice, 3)] == [p.chords for p in _dense_k_best(lattice, 3)]
         runs = range(repeats * 5)
         pruned = statistics.median(timed(lambda lat=lattice: k_best(lat, 3)) for _ in runs)
@@ -338,6 +341,59 @@ def variety_cost(repeats: int) -> None:
          "pass over the few chords each slot leaves open on the likeliest roots "
          "(harmonizer.variety.ladder_paths). The jazz model, random-walk melodies, key given, "
          "alternatives=1.")
+    emit()
+
+
+def bar_line_cost(repeats: int) -> None:
+    import dataclasses
+
+    from harmonizer.decoder import k_best
+    from harmonizer.engine import build_lattice, harmonize_melody, style_weights
+    from harmonizer.features import build_features
+    from harmonizer.scorer import load_model
+    from harmonizer.slots import make_slots
+    from harmonizer.theory import parse_key
+
+    emit("## 5. Chord changes by place in the bar: the hold term against none")
+    emit()
+    key = parse_key("C major")
+    rows = []
+    for style in ("classical", "pop"):
+        bundle = load_model(style)
+        plain = dataclasses.replace(bundle, bar_change=None)
+        weights = style_weights(bundle).normalised()
+        for size in (128, 2048):
+            melody = random_walk_melody(size)
+            grid = make_slots(melody, key, per_beat=bundle.chord_per_beat)  # as the engine cuts it
+            features, _ = build_features(grid, key.mode, bundle.log_prior[key.mode])
+            fit = bundle.chord_fit(features, len(grid))
+            lattices = {"with": build_lattice(fit, bundle, key.mode, weights, grid),
+                        "without": build_lattice(fit, plain, key.mode, weights, grid)}
+            models = {"with": bundle, "without": plain}
+            search: dict[str, list[float]] = {name: [] for name in lattices}
+            piece: dict[str, list[float]] = {name: [] for name in models}
+            for model in models.values():  # warm
+                harmonize_melody(melody, key=key, model=model, alternatives=1)
+            for _ in range(repeats):  # interleaved, so load changes hit both alike
+                for name in lattices:
+                    search[name].append(timed(lambda lat=lattices[name]: k_best(lat, 3)))
+                    piece[name].append(timed(lambda b=models[name], m=melody: harmonize_melody(
+                        m, key=key, model=b, alternatives=1)))
+            medians = {f"{part} {name}": statistics.median(values)
+                       for part, timings in (("search", search), ("piece", piece))
+                       for name, values in timings.items()}
+            rows.append([style, size, len(grid),
+                         f"{medians['search without'] * 1e6:.0f}", f"{medians['search with'] * 1e6:.0f}",
+                         f"{medians['search with'] / medians['search without']:.2f}",
+                         f"{medians['piece without'] * 1000:.2f}", f"{medians['piece with'] * 1000:.2f}",
+                         f"{medians['piece with'] / medians['piece without']:.2f}"])
+    table(["style", "notes", "slots", "3 best: µs without", "µs with", "with / without",
+           "piece: ms without", "ms with", "with / without"], rows)
+    emit("Each style's shipped card with its chord changes by place in the bar (`decoding.bar_change`) "
+         "and the same card without them (the hold term left out), measured side by side in one run: "
+         "the search of the 3 best progressions over one lattice, and the whole piece through "
+         "`harmonize_melody` (key given, alternatives=1, the card's own variety), whose paths, and "
+         "with them the variety's work, may differ. Random-walk melodies in C major.")
     emit()
 
 
@@ -416,7 +472,7 @@ def _import_breakdown(repeats: int, env: dict[str, str]) -> list[list[str]]:
 def end_to_end(repeats: int, song: Path, song_notes: int, env: dict[str, str]) -> None:
     from harmonizer import read_midi
 
-    emit("## 5. End to end: cold `python -m harmonizer FILE --no-write`")
+    emit("## 6. End to end: cold `python -m harmonizer FILE --no-write`")
     emit()
     files = [p for p in sorted((ROOT / "examples").glob("*.mid")) if ".harmonized" not in p.name]
     rows = []
@@ -445,7 +501,7 @@ def _peak_rss_mb(command: Sequence[str], env: dict[str, str]) -> float:
 
 
 def memory(song: Path, env: dict[str, str]) -> None:
-    emit("## 6. Memory: peak RSS of a fresh process")
+    emit("## 7. Memory: peak RSS of a fresh process")
     emit()
     python = sys.executable
     rows = [
@@ -490,6 +546,7 @@ def main() -> None:
     scaling(repeats["scaling runs"])
     decoder(repeats["scaling runs"])
     variety_cost(repeats["scaling runs"])
+    bar_line_cost(repeats["scaling runs"])
     with tempfile.TemporaryDirectory() as folder:
         song = Path(folder) / "pop_song_3min.mid"
         notes = write_pop_song(song)

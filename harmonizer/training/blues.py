@@ -89,6 +89,7 @@ from .dataset import ContextTables, SongSlots, prepare_song, split_of
 from .decoding import (
     COVERAGE_SHARES,
     DECODING_WEIGHTS,
+    GUARD_TOLERANCE,
     PRIOR_CORRECTIONS,
     TARGETS_PRICE,
     VARIETIES,
@@ -97,6 +98,7 @@ from .decoding import (
     coverage_entry,
     coverage_or_none,
     decoding_trials,
+    guard_songs,
 )
 from .train import SELECTION_TOLERANCE, _versions, calibrate_temperature, evaluate
 
@@ -105,8 +107,6 @@ __all__ = ["BLEND_WEIGHTS", "GUARD_TOLERANCE", "blues_bundle", "blues_usage", "b
 
 #: Blend weights tried per mode (0, the base model itself, is reported beside them).
 BLEND_WEIGHTS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-#: Same-root agreement on ordinary melodies a blend may give up (share of slots).
-GUARD_TOLERANCE = 0.01
 STYLE = "blues"
 MODES: tuple[Mode, Mode] = ("major", "minor")
 _AGREEMENT = ("slots", "exact", "root", "root_and_triad")
@@ -199,20 +199,6 @@ def _load_blues(corpora: Sequence[tuple[str, str]], seed: int, base_corpora: set
     return tuning, held_out, reports
 
 
-def _load_guard(corpora: Sequence[tuple[str, str]], seed: int, log: Callable[[str], None],
-                per_beat: bool) -> tuple[list[SongSlots], dict[str, Any]]:
-    """The guard corpora's validation songs."""
-    songs: list[SongSlots] = []
-    counts: dict[str, dict[str, int]] = {}
-    for name, path in corpora:
-        chosen = [p for p in _prepared(name, path, LoadStats(corpus=name), per_beat)
-                  if split_of(p.song, seed) == "validation"]
-        songs.extend(chosen)
-        counts[name] = {m: len(s) for m, s in _by_mode(chosen).items()}
-        log(f"guard: {name} at {path}: {counts[name]} validation songs")
-    return songs, {"corpora": [list(c) for c in corpora], "validation_songs": counts}
-
-
 def choose_blend(tuning: Sequence[SongSlots], guard: Sequence[SongSlots], base: ModelBundle,
                  prior: ContextTables, base_tables: ContextTables, weights: Weights,
                  candidates: Sequence[float] = BLEND_WEIGHTS) -> tuple[dict[str, float], dict[str, dict]]:
@@ -297,14 +283,14 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
     tuning_songs = [p for songs in tuning.values() for p in songs]
     trials: dict[str, dict] = {}
     guard_report: dict[str, Any] = {}
-    guard_songs: list[SongSlots] = []
+    ordinary: list[SongSlots] = []
     if fixed is None:
         if not tuning_songs:
             raise OptionError("No tuning songs (training split) in the blues corpora: give more data "
                               "or a blend.")
         guard_specs = list(guard_corpora) or [(name, str(entry["path"])) for name, entry in recorded.items()]
-        guard_songs, guard_report = _load_guard(guard_specs, seed, log, base.chord_per_beat)
-        fixed, trials = choose_blend(tuning_songs, guard_songs, base, prior, base_tables, weights)
+        ordinary, guard_report = guard_songs(guard_specs, seed, base.chord_per_beat, log)
+        fixed, trials = choose_blend(tuning_songs, ordinary, base, prior, base_tables, weights)
         log(f"blend weights: {fixed}")
         rule = (f"per mode: the highest exact agreement on the tuning songs among {list(BLEND_WEIGHTS)} "
                 f"whose same-root agreement on the guard songs is within {GUARD_TOLERANCE} of the "
@@ -321,11 +307,11 @@ def build_blues(base_card: str | Path, out_dir: str | Path, *,
         coverage = coverage_or_none(tuning_songs, "tuning songs", log)
         decoding_table = decoding_trials(tuning_songs, blended, coverage=coverage)
         eligible = decoding_table
-        if guard_songs:
+        if ordinary:
             # The guard again: on ordinary melodies the blues' decoding keeps same-root agreement
             # within GUARD_TOLERANCE of the base model's as shipped (its own decoding).
-            guard_root = evaluate(guard_songs, base, style_weights(base))["root"]
-            guarded_trials = decoding_trials(guard_songs, blended, coverage=coverage)
+            guard_root = evaluate(ordinary, base, style_weights(base))["root"]
+            guarded_trials = decoding_trials(ordinary, blended, coverage=coverage)
             for trial, guarded in zip(decoding_table, guarded_trials):
                 trial["guard_root"] = guarded["root"]
                 trial["passes_guard"] = guarded["root"] >= guard_root - GUARD_TOLERANCE

@@ -62,11 +62,13 @@ from .dataset import (
 from .decoding import (
     COVERAGE_SHARES,
     DECODING_WEIGHTS,
+    GUARD_TOLERANCE,
     PRIOR_CORRECTIONS,
     SELECTION_WEIGHTS,
     TARGETS_PRICE,
     VARIETIES,
     VARIETY_TOLERANCE,
+    VarietyGuard,
     add_variety,
     baseline_roots,
     choose_decoding,
@@ -74,6 +76,7 @@ from .decoding import (
     coverage_entry,
     coverage_or_none,
     decoding_trials,
+    guard_songs,
     song_fits,
 )
 from .listwise import ListwiseMLP
@@ -313,12 +316,15 @@ def _load_all(corpora: Sequence[tuple[str, str]], limit: int | None, log: Callab
 def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
           seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm", "listwise"),
           max_rows: int = 600_000, balance: float = 0.5, members: int = LISTWISE_MEMBERS,
-          per_beat: bool = False, command: str = "", log: Callable[[str], None] = print) -> dict:
+          per_beat: bool = False, guard_corpora: Sequence[tuple[str, str]] = (), command: str = "",
+          log: Callable[[str], None] = print) -> dict:
     """Train, select, calibrate, export and document one style's model; returns the card.
 
     ``per_beat``: the style changes chord on every beat wherever the melody moves at least every
     other beat (``harmonizer.slots.choose_harmonic_rhythm``); its slots are cut so here and in the
-    engine (the card's ``chord_per_beat``)."""
+    engine (the card's ``chord_per_beat``).  ``guard_corpora`` (``(name, path)``): their
+    validation songs are the ordinary melodies of the variety guard
+    (:class:`~harmonizer.training.decoding.VarietyGuard`); none, no guard."""
     import onnxruntime
     from skl2onnx import to_onnx
 
@@ -384,7 +390,17 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     trials = decoding_trials(prepared["validation"], scoring, fits=fits, coverage=fitted_coverage)
     baselines = baseline_roots(prepared["train"], prepared["validation"], style)
     log(f"baselines' same-root agreement on the validation songs: {baselines}")
-    decoding = choose_decoding(trials, baselines)
+    guard: VarietyGuard | None = None
+    guard_report: dict[str, object] = {}
+    if guard_corpora:
+        songs_of_guard, guard_report = guard_songs(guard_corpora, seed, per_beat, log)
+        guard = VarietyGuard(songs_of_guard, scoring, fitted_coverage)
+    decoding = choose_decoding(trials, baselines, guard)
+    if guard is not None:
+        guard_report.update(tolerance=GUARD_TOLERANCE, decodings=guard.decodings,
+                            chosen={k: decoding[k] for k in
+                                    ("guard_root", "guard_root_without_variety", "passes_guard")})
+        log(f"guard: {guard_report}")
     prior_correction, weights = decoding["prior_correction"], Weights(*decoding["weights"])
     variety = decoding["variety"]
     coverage = chosen_coverage(fitted_coverage, decoding)
@@ -490,7 +506,14 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
                     "often as the human chords' and whose chord histogram entropy and chord coverage are "
                     f"within {VARIETY_TOLERANCE:.0%} of the human chords'; else the most accurate that "
                     "meets the cadences; else the most accurate. Accuracy: exact plus same-root agreement "
-                    "(equal accuracy: the better same root, then the first tried)",
+                    "(equal accuracy: the better same root, then the first tried)" + (
+                        f". The guard (guard): a trial with a variety bonus is passed over when its "
+                        "same-root agreement on the guard corpora's validation songs (each in its own "
+                        f"key) is more than {GUARD_TOLERANCE} below that of the same prior correction "
+                        "and weights without a bonus; each step takes its most accurate trial that "
+                        "passes. The trials the rule reached carry guard_root, "
+                        "guard_root_without_variety and passes_guard" if guard is not None else ""),
+            **({"guard": guard_report} if guard is not None else {}),
         },
         "temperature": temperature,
         "features": list(FEATURE_NAMES),
@@ -572,6 +595,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chord-per-beat", action="store_true",
                         help="the style changes chord on every beat wherever the melody moves at "
                              "least every other beat (as Bach's chorales do); else the half bar or bar")
+    parser.add_argument("--guard-corpus", action="append", default=[], metavar="NAME=PATH",
+                        help="ordinary melodies (the corpus's validation songs) the chosen variety "
+                             "bonus may not cost more than 1 point of same-root agreement, against "
+                             "no bonus, e.g. nottingham=../shared/data/nottingham (repeatable; "
+                             "default: no guard)")
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error(f"--members must be at least 1, not {args.members}")
@@ -580,5 +608,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
           model_names=[m.strip() for m in args.models.split(",") if m.strip()],
           max_rows=args.max_rows, balance=args.balance, members=args.members,
-          per_beat=args.chord_per_beat, command=command)
+          per_beat=args.chord_per_beat, guard_corpora=corpus_pairs(args.guard_corpus, parser.error),
+          command=command)
     return 0

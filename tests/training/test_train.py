@@ -26,7 +26,8 @@ pytestmark = pytest.mark.skipif(not (SHARED_DATA / "nottingham").is_dir(),
 def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_path):
     lines = []
     card = train("folk", [("nottingham", str(SHARED_DATA / "nottingham"))], tmp_path, limit=60,
-                 model_names=("logistic",), command="test", log=lines.append)
+                 model_names=("logistic",), command="test", log=lines.append,
+                 guard_corpora=[("nottingham", str(SHARED_DATA / "nottingham"))])
     onnx_bytes = (tmp_path / "folk.onnx").read_bytes()
     on_disk = json.loads((tmp_path / "folk.json").read_text())
     assert on_disk["sha256"] == hashlib.sha256(onnx_bytes).hexdigest() == card["sha256"]
@@ -69,7 +70,21 @@ def test_retraining_a_small_model_gives_a_loadable_model_with_a_true_card(tmp_pa
     baselines = decoding["baselines_validation_root"]
     assert set(baselines) == {"hmm", "notebook"}
     assert 0 < baselines["notebook"] < 1 and 0 < baselines["hmm"] < 1
-    chosen = choose_decoding(trials, baselines)
+    # the variety guard: the rule asked it about the trials it reached, in the order it ranks
+    # them, and took the first that passed; the card says on which songs
+    guard = decoding["guard"]
+    assert guard["corpora"] == [["nottingham", str(SHARED_DATA / "nottingham")]]
+    assert sum(guard["validation_songs"]["nottingham"].values()) > 50
+    asked = [t for t in trials if "passes_guard" in t]
+    assert 1 <= guard["decodings"] <= len(asked)
+    assert asked and all(t["passes_guard"] == (t["variety"] == 0.0 or t["guard_root"]
+                                               >= round(t["guard_root_without_variety"] - 0.01, 4))
+                         for t in asked)
+    passed = [t for t in asked if t["passes_guard"]]
+    assert len(passed) == 1  # the rule stops asking at the first trial that passes
+    chosen = choose_decoding(trials, baselines, lambda t: t.get("passes_guard", False))
+    assert chosen == passed[0] and guard["chosen"]["passes_guard"]
+    assert chosen["guard_root"] == guard["chosen"]["guard_root"]
     assert bundle.prior_correction == decoding["prior_correction"] == chosen["prior_correction"]
     assert list(bundle.weights) == list(decoding["weights"].values()) == chosen["weights"]
     assert bundle.variety == decoding["variety"] == chosen["variety"]
@@ -154,6 +169,62 @@ def test_the_decoding_rule_spends_agreement_only_down_to_the_baselines(baselines
              {**_trial(0.45, 1.0, 5.0, correction=0.3), "root": 0.48}]
     assert choose_decoding(table, baselines)["prior_correction"] == expected
     assert choose_decoding(table)["prior_correction"] == 0.0
+
+
+def test_the_variety_guard_passes_over_the_trials_it_refuses_in_the_order_the_rule_ranks_them():
+    # three varied trials meeting the cadences, most accurate first by correction 0.2, 0.1, 0.3,
+    # and a less accurate one (0.0) that meets only the cadences, all within the 3-point price
+    table = [_trial(0.575, 0.5, 3.0, correction=0.0), _trial(0.59, 1.0, 5.0, correction=0.1),
+             _trial(0.60, 1.0, 5.0, correction=0.2), _trial(0.58, 1.0, 5.0, correction=0.3)]
+
+    def guard(refused):
+        asked = []
+
+        def passes(trial):
+            asked.append(trial["prior_correction"])
+            return trial["prior_correction"] not in refused
+        return asked, passes
+
+    asked, passes = guard({0.2})
+    assert choose_decoding(table, guard=passes)["prior_correction"] == 0.1 and asked == [0.2, 0.1]
+    # no varied trial passes: the next step of the rule, the cadences alone, takes its turn
+    asked, passes = guard({0.1, 0.2, 0.3})
+    assert choose_decoding(table, guard=passes)["prior_correction"] == 0.0
+    assert asked == [0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.0]
+    # none passes at all: the choice without a guard
+    asked, passes = guard({0.0, 0.1, 0.2, 0.3})
+    assert choose_decoding(table, guard=passes) == choose_decoding(table) == table[2]
+
+
+def test_the_variety_guard_measures_a_bonus_against_the_same_decoding_without_one():
+    import dataclasses
+
+    from harmonizer.engine import Weights
+    from harmonizer.training.corpora import load_corpus
+    from harmonizer.training.dataset import prepare_song
+    from harmonizer.training.decoding import VarietyGuard
+    from harmonizer.training.train import evaluate
+
+    songs = [prepare_song(s) for s in load_corpus("nottingham", str(SHARED_DATA / "nottingham"), limit=25)]
+    bundle = load_model("folk")
+    guard = VarietyGuard(songs, bundle, bundle.coverage)
+    weights = [0.6, 0.0, 0.4]
+    plain = {"prior_correction": 0.2, "weights": weights, "variety": 0.0}
+    bold = {"prior_correction": 0.2, "weights": weights, "variety": 0.3}
+    assert guard(plain) and plain["guard_root"] == plain["guard_root_without_variety"]
+    passed = guard(bold)
+    assert guard.decodings == 1  # every variety of one correction and weights decoded at once
+    # the guard's figures are the full engine's, at that decoding, on the guard songs
+    for trial in (plain, bold):
+        decoded = dataclasses.replace(bundle, prior_correction=0.2, variety=trial["variety"])
+        assert evaluate(songs, decoded, Weights(*weights))["root"] == trial["guard_root"]
+    assert bold["guard_root_without_variety"] == plain["guard_root"]
+    assert passed == bold["passes_guard"] == (bold["guard_root"] >= round(plain["guard_root"] - 0.01, 4))
+    # a bonus never passes a guard that asks for more than the decoding without it; no bonus does
+    strict = VarietyGuard(songs, bundle, bundle.coverage, tolerance=-1.0)
+    assert strict(dict(plain)) and not strict(dict(bold))
+    with pytest.raises(ValueError, match="needs songs"):
+        VarietyGuard([], bundle, bundle.coverage)
 
 
 def test_the_decoding_trials_count_as_the_evaluation_does():
