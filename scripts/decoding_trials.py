@@ -18,8 +18,8 @@ The engine decodes with the card's factor weights
 and prior correction; training tries every combination of them and records each in the card
 (``decoding.validation``, see ``harmonizer/training/decoding.py``).  ``--grid`` runs that search
 again with the shipped scorer (every prior correction, weights and variety, "auto" and "colour"
-included, and the two baselines on the same songs), timed, and prints the trial the rule picks
-beside the card's.
+included, the two baselines on the same songs and, where the card has one, its variety guard),
+timed, and prints the trial the rule picks beside the card's.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ from harmonizer.scorer import load_model
 from harmonizer.training.corpora import load_corpus
 from harmonizer.training.dataset import prepare_song, split_of
 from harmonizer.training.decoding import (
+    VarietyGuard,
     baseline_roots,
     choose_decoding,
     coverage_of,
     decoding_trials,
+    guard_songs,
     path_agreement,
     song_fits,
 )
@@ -94,7 +96,12 @@ def main() -> None:
         grid = decoding_trials(songs, bundle, coverage=coverage)
         seconds = time.perf_counter() - started
         baselines = baseline_roots(training, songs, options.style)
-        chosen, card = choose_decoding(grid, baselines), bundle.card["decoding"]
+        card = bundle.card["decoding"]
+        guard = None
+        if "guard" in card:  # the card's variety guard, on the corpora it names
+            ordinary, _ = guard_songs([tuple(c) for c in card["guard"]["corpora"]], SEED, per_beat, print)
+            guard = VarietyGuard(ordinary, bundle, coverage)
+        chosen = choose_decoding(grid, baselines, guard)
         print(f"{options.style}: {len(grid)} trials on {len(songs)} validation songs "
               f"({sum(len(p.grid) for p in songs)} slots) in {seconds:.1f} s, scoring included")
         print(f"baselines' same root: {baselines} (card: {card.get('baselines_validation_root')})")

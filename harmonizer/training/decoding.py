@@ -29,6 +29,11 @@ are in the cards' ``decoding.validation``).  Equal
 accuracy goes to the better same-root agreement, then to the trial tried first (smaller
 ``beta``, then the order of :data:`DECODING_WEIGHTS`, then smaller variety, the fixed ones
 before "auto" before "colour", then the smaller share).
+
+A style trained with guard corpora (``--guard-corpus``) also keeps its variety bonus from
+overturning the chords of ordinary melodies (:class:`VarietyGuard`): each step of the rule above
+passes over a trial whose bonus costs the guard songs more than :data:`GUARD_TOLERANCE` of
+same-root agreement against the same prior correction and weights without a bonus.
 """
 
 from __future__ import annotations
@@ -317,13 +322,18 @@ class VarietyGuard:
         """How many prior corrections and weights the guard songs were decoded with."""
         return len(self._decoded)
 
-    def __call__(self, trial: dict[str, Any]) -> bool:
-        key = (float(trial["prior_correction"]), tuple(trial["weights"]))
+    def figures(self, prior_correction: float, weights: Sequence[float]) -> list[dict[str, Any]]:
+        """The guard songs decoded at ``prior_correction`` and ``weights`` (harmonic, voice
+        leading, context) with every variety: :func:`decoding_trials`' records, kept."""
+        key = (float(prior_correction), tuple(float(w) for w in weights))
         if key not in self._decoded:
             self._decoded[key] = decoding_trials(
                 self.songs, self._bundle, corrections=[key[0]], weights=[Weights(*key[1])],
                 fits=self._fits, coverage=self._coverage)
-        figures = self._decoded[key]
+        return self._decoded[key]
+
+    def __call__(self, trial: dict[str, Any]) -> bool:
+        figures = self.figures(trial["prior_correction"], trial["weights"])
         plain = next(t["root"] for t in figures if t["variety"] == 0.0)
         root = next(t["root"] for t in figures if t["variety"] == trial["variety"]
                     and t.get("coverage_share") == trial.get("coverage_share"))
