@@ -337,7 +337,7 @@ def variety_cost(repeats: int) -> None:
            "bonus auto / colour chose"], rows)
     emit("A fixed bonus costs one more forward-backward pass over the lattice per piece; auto "
          "also decodes once per bonus it tries, from 0 up to the first that gives the piece its "
-         "chord count; colour (the jazz card's own) decodes its whole ladder of bonuses in one "
+         "chord count; colour (classical's and pop's own) decodes its whole ladder of bonuses in one "
          "pass over the few chords each slot leaves open on the likeliest roots "
          "(harmonizer.variety.ladder_paths). The jazz model, random-walk melodies, key given, "
          "alternatives=1.")
