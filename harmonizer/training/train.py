@@ -44,6 +44,7 @@ from .. import __version__
 from ..bar_lines import BarChange, count_bar_changes
 from ..chords import TRIAD_CLASS
 from ..engine import Weights, harmonize_melody
+from ..errors import HarmonizerError, exit_code_for
 from ..features import FEATURE_NAMES
 from ..midi_out import write_atomic
 from ..scorer import STYLES, ModelBundle, chord_distribution
@@ -330,6 +331,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
 
     np.random.seed(seed)
     songs, corpus_reports = _load_all(corpora, limit, log)
+    # the guard's songs are loaded before any fitting, so that a wrong path fails at once
+    ordinary, guard_report = guard_songs(guard_corpora, seed, per_beat, log) if guard_corpora else ([], {})
     prepared: dict[str, list[SongSlots]] = defaultdict(list)
     skipped: Counter[str] = Counter()
     for song in songs:
@@ -390,11 +393,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     trials = decoding_trials(prepared["validation"], scoring, fits=fits, coverage=fitted_coverage)
     baselines = baseline_roots(prepared["train"], prepared["validation"], style)
     log(f"baselines' same-root agreement on the validation songs: {baselines}")
-    guard: VarietyGuard | None = None
-    guard_report: dict[str, object] = {}
-    if guard_corpora:
-        songs_of_guard, guard_report = guard_songs(guard_corpora, seed, per_beat, log)
-        guard = VarietyGuard(songs_of_guard, scoring, fitted_coverage)
+    guard = VarietyGuard(ordinary, scoring, fitted_coverage) if guard_corpora else None
     decoding = choose_decoding(trials, baselines, guard)
     if guard is not None:
         guard_report.update(tolerance=GUARD_TOLERANCE, decodings=guard.decodings,
@@ -605,9 +604,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--members must be at least 1, not {args.members}")
     corpora = corpus_pairs(args.corpus, parser.error)
     command = "python -m harmonizer.training " + " ".join(sys.argv[1:] if argv is None else argv)
-    train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
-          model_names=[m.strip() for m in args.models.split(",") if m.strip()],
-          max_rows=args.max_rows, balance=args.balance, members=args.members,
-          per_beat=args.chord_per_beat, guard_corpora=corpus_pairs(args.guard_corpus, parser.error),
-          command=command)
+    try:
+        train(args.style, corpora, args.out, limit=args.limit, seed=args.seed,
+              model_names=[m.strip() for m in args.models.split(",") if m.strip()],
+              max_rows=args.max_rows, balance=args.balance, members=args.members,
+              per_beat=args.chord_per_beat, guard_corpora=corpus_pairs(args.guard_corpus, parser.error),
+              command=command)
+    except HarmonizerError as error:  # a corpus that is not there or not readable: one line
+        print(f"harmonizer train: {error}", file=sys.stderr)
+        return exit_code_for(error)
     return 0

@@ -469,3 +469,17 @@ def test_a_style_trained_per_beat_says_so_in_its_card_and_learns_from_beat_slots
     usual = sum(len(prepare_song(s).labels) for s in validation)
     # training cut the songs as the engine will for this style: per beat, more slots than usual
     assert card["data"]["split"]["validation"]["slots"] == per_beat > usual
+
+
+def test_a_missing_guard_corpus_fails_in_one_line_before_any_fitting(tmp_path, capsys):
+    from harmonizer.training.train import main
+
+    out = tmp_path / "models"
+    code = main(["--style", "folk", "--corpus", f"nottingham={SHARED_DATA / 'nottingham'}", "--limit", "20",
+                 "--guard-corpus", f"openewld={tmp_path / 'nowhere'}", "--out", str(out)])
+    printed = capsys.readouterr()
+    error = printed.err.strip()
+    assert code != 0 and "\n" not in error
+    assert error.startswith("harmonizer train: ") and str(tmp_path / "nowhere") in error
+    assert "rows:" not in printed.out  # failed before the training rows were even built
+    assert not out.exists()
