@@ -44,7 +44,7 @@ from .. import __version__
 from ..bar_lines import BarChange, count_bar_changes
 from ..chords import TRIAD_CLASS
 from ..engine import Weights, harmonize_melody
-from ..errors import HarmonizerError, exit_code_for
+from ..errors import HarmonizerError, OptionError, exit_code_for
 from ..features import FEATURE_NAMES
 from ..midi_out import write_atomic
 from ..scorer import STYLES, ModelBundle, chord_distribution
@@ -333,6 +333,9 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     songs, corpus_reports = _load_all(corpora, limit, log)
     # the guard's songs are loaded before any fitting, so that a wrong path fails at once
     ordinary, guard_report = guard_songs(guard_corpora, seed, per_beat, log) if guard_corpora else ([], {})
+    if guard_corpora and not ordinary:
+        raise OptionError(f"The guard corpora {[name for name, _ in guard_corpora]} have no validation "
+                          "songs to guard the variety with: give larger ones, or none.")
     prepared: dict[str, list[SongSlots]] = defaultdict(list)
     skipped: Counter[str] = Counter()
     for song in songs:

@@ -483,3 +483,15 @@ def test_a_missing_guard_corpus_fails_in_one_line_before_any_fitting(tmp_path, c
     assert error.startswith("harmonizer train: ") and str(tmp_path / "nowhere") in error
     assert "rows:" not in printed.out  # failed before the training rows were even built
     assert not out.exists()
+
+
+def test_guard_corpora_without_validation_songs_are_refused_before_any_fitting(tmp_path, capsys, monkeypatch):
+    import harmonizer.training.train as training
+
+    monkeypatch.setattr(training, "guard_songs", lambda corpora, seed, per_beat, log: ([], {}))
+    code = training.main(["--style", "folk", "--corpus", f"nottingham={SHARED_DATA / 'nottingham'}",
+                          "--limit", "20", "--guard-corpus", "tiny=somewhere", "--out", str(tmp_path / "m")])
+    printed = capsys.readouterr()
+    assert code != 0 and "rows:" not in printed.out
+    assert printed.err.strip() == ("harmonizer train: The guard corpora ['tiny'] have no validation songs to "
+                                   "guard the variety with: give larger ones, or none.")
