@@ -70,7 +70,7 @@ from typing import Any
 
 from .. import __version__
 from ..engine import Weights, harmonize_melody, style_weights
-from ..errors import OptionError
+from ..errors import HarmonizerError, OptionError, exit_code_for
 from ..midi_out import write_atomic
 from ..scorer import ModelBundle, load_model
 from ..theory import Mode
@@ -480,6 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     guard_corpora=corpus_pairs(args.guard_corpus, parser.error), command=command)
     except OptionError as error:
         parser.error(str(error))
+    except HarmonizerError as error:  # a corpus or base model that is not there: one line
+        print(f"harmonizer blues: {error}", file=sys.stderr)
+        return exit_code_for(error)
     return 0
 
 

@@ -153,6 +153,16 @@ def test_bad_options_are_refused(tmp_path):
     assert not (tmp_path / "blues.json").exists()
 
 
+def test_a_corpus_or_base_that_is_not_there_fails_in_one_line(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    for argv in (["--base", str(JAZZ), "--corpus", f"wjd-blues={missing}"],
+                 ["--base", str(missing / "jazz.json"), "--blend", "0.5"]):
+        assert blues_main([*argv, "--out", str(tmp_path / "out")]) != 0
+        error = capsys.readouterr().err.strip()
+        assert error.startswith("harmonizer blues: ") and "\n" not in error and str(missing) in error
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_blend_rule_takes_the_best_weight_that_passes_the_guard(monkeypatch):
     # tuning exact and guard root per weight, major; minor has no tuning songs
     tuning_exact = {0.0: 0.10, 0.1: 0.15, 0.2: 0.20, 0.3: 0.30, 0.4: 0.36, 0.5: 0.40}
