@@ -20,14 +20,15 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from _style_corpus import split_songs, style_corpus_parser
+from _style_corpus import style_corpus_parser
 
 from harmonizer.bar_lines import bar_starts
 from harmonizer.decoder import viterbi
 from harmonizer.engine import build_lattice, style_weights
 from harmonizer.scorer import ModelBundle, load_model
-from harmonizer.training.dataset import SongSlots
+from harmonizer.training.dataset import SongSlots, prepared_splits
 from harmonizer.training.decoding import path_agreement, song_fits
+from harmonizer.training.train import SEED
 from harmonizer.variety import apply_variety
 
 
@@ -63,7 +64,8 @@ def main() -> None:
     bundle = load_model(options.style)
     if bundle.bar_change is None:
         raise SystemExit(f"the {options.style} card has no decoding.bar_change")
-    splits = split_songs(options.corpus, options.path, bundle.chord_per_beat, ("validation", "test"))
+    splits = prepared_splits(options.corpus, options.path, SEED, bundle.chord_per_beat,
+                             ("validation", "test"))
     rates = bundle.bar_change
     print(f"{options.style} on {options.corpus}: card rates of change at a bar's first slot "
           f"{rates.first:.3f}, later {rates.later:.3f}, average {rates.average:.3f}; "

@@ -31,14 +31,15 @@ import dataclasses
 from collections import Counter
 
 import numpy as np
-from _style_corpus import split_songs, style_corpus_parser
+from _style_corpus import style_corpus_parser
 from root_runs import longest_run
 
 from harmonizer.decoder import viterbi
 from harmonizer.engine import Weights, build_lattice
 from harmonizer.scorer import load_model
-from harmonizer.training.dataset import SongSlots
+from harmonizer.training.dataset import SongSlots, prepared_splits
 from harmonizer.training.decoding import path_agreement, song_fits
+from harmonizer.training.train import SEED
 from harmonizer.vocabulary import VOCABULARY
 
 #: Run lengths counted: held 1, 2, 3 slots, and 4 or more.
@@ -134,7 +135,8 @@ def decode(song: SongSlots, lattice, table, average: float, bonus_weight: float,
 def main() -> None:
     options = style_corpus_parser(__doc__).parse_args()
     bundle = load_model(options.style)
-    splits = split_songs(options.corpus, options.path, bundle.chord_per_beat, ("train", "validation"))
+    splits = prepared_splits(options.corpus, options.path, SEED, bundle.chord_per_beat,
+                             ("train", "validation"))
     songs = splits["validation"]
     weights = Weights(*bundle.weights).normalised()
     plain = dataclasses.replace(bundle, bar_change=None)  # the chain alone: the hazards replace it

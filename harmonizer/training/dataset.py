@@ -20,10 +20,10 @@ from ..features import FEATURE_NAMES, build_features
 from ..slots import SlotGrid, make_slots
 from ..theory import Key, Mode
 from ..vocabulary import VOCABULARY, map_to_vocabulary
-from .corpora import HarmonizedSong
+from .corpora import HarmonizedSong, load_corpus
 
-__all__ = ["SongSlots", "prepare_song", "label_for", "split_of", "melody_fingerprint", "ContextTables",
-           "count_context", "count_sequences", "build_rows"]
+__all__ = ["SongSlots", "prepare_song", "prepared_splits", "label_for", "split_of", "melody_fingerprint",
+           "ContextTables", "count_context", "count_sequences", "build_rows"]
 
 SPLITS = ("train", "validation", "test")
 
@@ -112,6 +112,22 @@ class ContextTables:
             }
             for mode in ("major", "minor")
         }
+
+
+def prepared_splits(corpus: str, path: str, seed: int, per_beat: bool,
+                    splits: Sequence[str]) -> dict[str, list[SongSlots]]:
+    """The songs of corpus ``corpus`` at ``path`` in each of ``splits`` (:func:`split_of` under
+    ``seed``), cut into slots as a style cuts them (``per_beat``: its card's ``chord_per_beat``).
+    A melody that cannot be cut is left out, as training leaves it out."""
+    chosen: dict[str, list[SongSlots]] = {split: [] for split in splits}
+    for song in load_corpus(corpus, path):
+        split = split_of(song, seed)
+        if split in chosen:
+            try:
+                chosen[split].append(prepare_song(song, per_beat=per_beat))
+            except ValueError:
+                continue
+    return chosen
 
 
 def count_context(songs: Iterable[SongSlots], smoothing: float = 0.1,
