@@ -73,7 +73,8 @@ KEY_MODEL_FEATURES: tuple[str, ...] = (
     "last_note_is_tonic",
     "last_note_in_tonic_triad",
     "first_note_in_tonic_triad",
-    "key_signature_names_key",  # the file's key signature is this key's or its relative's
+    # The file's key signature is this key's or its relative's, and has sharps or flats.
+    "key_signature_names_key",
     "downbeats_in_tonic_triad",  # share of the bars whose downbeat sounds a tone of this key's tonic triad
     "tonic_unsounded",  # 1 when the melody never sounds the tonic
     # 1 for the minor key a key signature states as minor.  Only minor: files and programs
@@ -85,6 +86,12 @@ KEY_MODEL_FEATURES: tuple[str, ...] = (
     # one) -- 33 of the 151 minor chorales of When in Rome, which the profile then reads as the
     # relative major of the signature.  Weighed per mode: in major it is the Lydian signature.
     "key_signature_one_sharp_more",
+    # 1 for C major and A minor when the key signature has no sharps or flats.  Apart from the
+    # others because it is the one signature written by default: programs put it in files whose
+    # music is in any key, so it is weaker evidence than a signature someone chose
+    # (harmonizer.training.song_keys.fit_key_model learns how much weaker from songs given it
+    # in place of their own).
+    "blank_key_signature_names_key",
 )
 
 
@@ -256,7 +263,7 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
             row[4] = float(first in triad)
             if signature_major is not None:
                 named = signature_major if mode == "major" else (signature_major + 9) % 12
-                row[5] = float(tonic == named)
+                row[5 if signature_major else 10] = float(tonic == named)
             if downbeats.size:
                 row[6] = float(np.isin(downbeats, triad).mean())
             row[7] = float(histogram[tonic] <= 0)

@@ -33,8 +33,7 @@ from _style_corpus import style_corpus_parser
 from harmonizer.decoder import posteriors, viterbi
 from harmonizer.engine import build_lattice, style_weights
 from harmonizer.scorer import load_model
-from harmonizer.training.corpora import load_corpus
-from harmonizer.training.dataset import prepare_song, split_of
+from harmonizer.training.dataset import prepared_splits
 from harmonizer.training.decoding import (
     VarietyGuard,
     baseline_roots,
@@ -86,11 +85,13 @@ def main() -> None:
                         help="rerun training's search for the weights and prior correction, timed")
     options = parser.parse_args()
     bundle = load_model(options.style)
-    loaded = list(load_corpus(options.corpus, options.path))
     per_beat = bundle.chord_per_beat
-    songs = [prepare_song(s, per_beat=per_beat) for s in loaded if split_of(s, SEED) == "validation"]
+    # The songs training decoded: a melody that cannot be cut into slots is left out, as there.
+    splits = prepared_splits(options.corpus, options.path, SEED, per_beat,
+                             ("validation", "train") if options.grid else ("validation",))
+    songs = splits["validation"]
     if options.grid:
-        training = [prepare_song(s, per_beat=per_beat) for s in loaded if split_of(s, SEED) == "train"]
+        training = splits["train"]
         coverage = coverage_of(training)
         started = time.perf_counter()
         grid = decoding_trials(songs, bundle, coverage=coverage)

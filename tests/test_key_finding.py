@@ -156,6 +156,11 @@ def test_key_features_say_what_each_key_makes_of_the_tune():
     sharper = column["key_signature_one_sharp_more"]
     dorian = key_features(_notes(ODE_FIRST_PHRASE), key_signature=parse_key("C"))
     assert dorian[12 + 2, sharper] == dorian[5, sharper] == 1 and dorian[:, sharper].sum() == 2
+    # The blank signature (no sharps or flats, what programs write by default) names C major and
+    # A minor in a column of its own; a chosen signature never does.
+    blank = column["blank_key_signature_names_key"]
+    assert dorian[0, blank] == dorian[12 + 9, blank] == 1 and dorian[:, blank].sum() == 2
+    assert dorian[:, names].sum() == 0 and stated[:, blank].sum() == 0
     assert key_features(_notes(ODE_FIRST_PHRASE))[:, sharper].sum() == 0
 
 
@@ -203,8 +208,33 @@ def test_a_key_model_learns_how_far_to_trust_the_key_signature():
     assert model is not None
     column = KEY_MODEL_FEATURES.index("key_signature_names_key")
     assert model.weights[0, column] > 0
-    found = estimate_key(_notes(F_OR_C), key_signature=parse_key("C"), model=model).key
-    assert (found.tonic, found.mode) == (0, "major")
+    found = estimate_key(_notes(F_OR_C, 2), key_signature=parse_key("D"), model=model).key
+    assert (found.tonic, found.mode) == (2, "major")
+
+
+def test_a_key_model_fitted_for_default_signatures_trusts_a_blank_one_less():
+    # Tunes in every major key, each file's signature right; half of them lean to the key a
+    # fifth above (F_OR_C leans to F, the key a fifth below C), so a signature settles them.
+    train = [_song([p + k for p in tune], Key.from_tonic(k, "major").name, Key.from_tonic(k, "major").name)
+             for k in range(12) for tune in (F_OR_C, C_MAJOR_TUNE)]
+    trusting, _ = fit_key_model(train, train[:4])
+    wary, report = fit_key_model(train, train[:4], blank_share=0.5)
+    assert trusting is not None and wary is not None and report["blank_share"] == 0.5
+    blank = KEY_MODEL_FEATURES.index("blank_key_signature_names_key")
+    named = KEY_MODEL_FEATURES.index("key_signature_names_key")
+    assert 0 < wary.weights[0, blank] < trusting.weights[0, blank]
+    # A chosen signature is trusted no less for it.
+    assert wary.weights[0, named] > 0
+    # A G-major tune that leans to C, in a file that says C major: learned from right signatures
+    # only, the model believes the file; fitted for default signatures, it believes the melody.
+    g_tune, blank_c = _notes(F_OR_C, 7), parse_key("C")
+    assert estimate_key(g_tune, key_signature=blank_c, model=trusting).key.name == "C major"
+    assert estimate_key(g_tune, key_signature=blank_c, model=wary).key.name == "G major"
+    # A plain G-major tune is read in G under a blank signature either way.
+    assert estimate_key(_notes(C_MAJOR_TUNE, 7), key_signature=blank_c, model=trusting).key.name == "G major"
+    for share in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="blank_share"):
+            fit_key_model(train, train[:4], blank_share=share)
 
 
 def test_key_models_round_trip_through_the_card_and_refuse_bad_entries():
@@ -316,6 +346,36 @@ def test_the_shipped_key_model_card_is_what_the_styles_load():
     checked_only = {name for name, entry in corpora.items() if not entry["learned_from"]}
     assert checked_only == {"wjd-blues", "openewld-blues"}
     assert {CORPUS_STYLE[name] for name in corpora} == set(STYLES)
+    # The share of default signatures it was fitted for is the trial that found the most keys,
+    # with their own signatures and blank ones counted alike (ties: the smaller share).
+    trials = [t for t in card["fit"]["blank_share_trials"] if t["kept"]]
+    chosen = max(trials, key=lambda t: round(t["own_signature"] + t["blank_signature"], 4))
+    assert card["fit"]["blank_share"] == chosen["blank_share"]
+    assert card["metrics"]["pooled"]["validation_with_openings"]["learned"] == chosen["own_signature"]
+
+
+# Twinkle Twinkle with no leading note: in G it never sounds F#, so only its last note says G
+# major rather than C; a signature settles it.
+TWINKLE_IN_G = [67, 67, 74, 74, 76, 76, 74, 74, 72, 72, 71, 71, 69, 69, 67, 67]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_blank_key_signature_is_weaker_evidence_than_a_chosen_one(style):
+    # The same close call a fifth apart: Twinkle in G under C major's blank signature (what
+    # programs write by default), and in D under G major's one sharp (which someone chose).
+    # The shipped model believes the chosen signature more, as it was fitted to do.
+    model = load_model(style).key_model
+    under_chosen = estimate_key(_notes(TWINKLE_IN_G, 7), parse_key("G"), model=model, meter=Meter())
+    blank_features = key_features(_notes(TWINKLE_IN_G), parse_key("C"), model.profile, Meter())
+    chosen_features = key_features(_notes(TWINKLE_IN_G, 7), parse_key("G"), model.profile, Meter())
+
+    def probability(features, index):
+        scores = model.scores(features)
+        return float(np.exp(scores[index] - np.logaddexp.reduce(scores)))
+
+    assert probability(blank_features, 0) < probability(chosen_features, 7)
+    assert under_chosen.key.name == "G major"
+    assert under_chosen.confidence == pytest.approx(probability(chosen_features, 7), abs=1e-4)
 
 
 def test_the_key_model_also_learns_from_each_song_s_openings():

@@ -54,10 +54,15 @@ from .song_keys import (
     fit_key_model,
     fit_minor_bias,
     openings_of,
+    with_openings,
 )
 from .train import SEED
 
-__all__ = ["CORPUS_STYLE", "STYLE_FOLLOWS", "main", "train_key_model"]
+__all__ = ["BLANK_SHARES", "CORPUS_STYLE", "STYLE_FOLLOWS", "main", "train_key_model"]
+
+#: The shares of files with a default (blank) key signature the model is fitted for
+#: (:func:`~harmonizer.training.song_keys.fit_key_model`'s ``blank_share``); validation chooses.
+BLANK_SHARES: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 #: The style each corpus is the training corpus of (its validation songs decide that style).
 CORPUS_STYLE: dict[str, str] = {"bach": "classical", "nottingham": "folk", "pop909": "pop",
@@ -78,9 +83,10 @@ def _split(name: str, path: str, limit: int | None, seed: int, log: Callable[[st
 
 def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit: int | None = None,
                     seed: int = SEED, check_corpora: Sequence[tuple[str, str]] = (), command: str = "",
-                    log: Callable[[str], None] = print) -> dict:
+                    blank_shares: Sequence[float] = BLANK_SHARES, log: Callable[[str], None] = print) -> dict:
     """Fit, check and write the shared key model; returns its card.  ``check_corpora`` are
     not learned from: their validation songs only decide whether their style uses the model.
+    ``blank_shares``: the shares of default signatures to fit for (validation picks one).
     Raises ``SystemExit`` when a corpus has no training or validation song."""
     started = time.perf_counter()
     splits: dict[str, dict[str, list[HarmonizedSong]]] = {}
@@ -97,7 +103,7 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
     train = [song for name, _ in corpora for song in splits[name]["train"]]
     validation = [song for name, _ in corpora for song in splits[name]["validation"]]
     log(f"fitting the key model on {len(train)} training songs and their openings")
-    model, report = fit_key_model(train, validation, name="shared")
+    model, report = _fit_for_blank_signatures(train, validation, blank_shares, log)
     if model is None:  # it lost to the profiles on the pooled validation songs: no style uses it
         log("the key model finds fewer keys than the profiles alone: every style keeps the profiles")
     # Each style's own share of minor keys, from its corpora's training songs; a style with no
@@ -116,6 +122,13 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
         return None if model is None else dataclasses.replace(
             model, name=style or "", minor_bias=biases.get(style or "", 0.0))
 
+    def found(examples: list, style: str | None) -> dict[str, float]:
+        # "blank_signature": the style's model with every file's signature blank (C major), as
+        # programs write by default; the corpora's own signatures are all right.
+        return {"profiles": accuracy(examples, None), "shared": accuracy(examples, model),
+                "learned": accuracy(examples, of_style(style)),
+                "learned_blank_signature": accuracy(examples, of_style(style), blank=True)}
+
     by_corpus: dict[str, dict[str, dict[str, float]]] = {}
     deciding: dict[str, list] = {}
     for name, songs in splits.items():
@@ -123,11 +136,9 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
         rows = {}
         for split in ("validation", "test"):
             for part, examples in ((split, songs[split]), (f"{split}_openings", openings_of(songs[split]))):
-                rows[part] = {"profiles": accuracy(examples, None), "shared": accuracy(examples, model),
-                              "learned": accuracy(examples, of_style(corpus_style))}
+                rows[part] = found(examples, corpus_style)
         both = songs["validation"] + openings_of(songs["validation"])
-        rows["validation_with_openings"] = {"profiles": accuracy(both, None), "shared": accuracy(both, model),
-                                            "learned": accuracy(both, of_style(corpus_style))}
+        rows["validation_with_openings"] = found(both, corpus_style)
         by_corpus[name] = rows
         if corpus_style is not None:
             deciding.setdefault(corpus_style, []).extend(both)
@@ -154,8 +165,14 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
                   "per mode; weights shared by the 12 tonics of a mode; fitted by L-BFGS from zero "
                   f"(L2 {KEY_MODEL_L2}) to the keys of every corpus's training songs and of their openings "
                   f"(the first {' and '.join(f'{b:g}' for b in KEY_MODEL_OPENINGS)} beats, labelled with "
-                  "the song's key); then, the shared weights fixed, each style's minor_bias (its own log "
-                  "odds of minor) fitted by maximum likelihood to its corpora's training songs and openings. "
+                  "the song's key), each of them twice: with its own key signature (weight 1 - blank_share) "
+                  "and with a blank one, C major, as programs write by default whatever the music "
+                  "(weight blank_share); blank_share is the one of "
+                  f"{sorted(blank_shares)} whose model finds the most keys exactly among the validation "
+                  "songs and their openings, with their own signatures and with blank ones, the two counted "
+                  "alike (fit.blank_share_trials); then, the shared weights fixed, each style's minor_bias "
+                  "(its own log odds of minor) fitted by maximum likelihood to its corpora's training songs "
+                  "and openings. "
                   "A style uses it, with its minor_bias, where it finds at least as many keys exactly as the "
                   "profiles alone among its corpora's validation songs and their openings (corpora "
                   "given with --check-corpus only decide, and their style's minor_bias stays 0); a style "
@@ -172,6 +189,38 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
     write_atomic(target, lambda stream: stream.write((json.dumps(card, indent=1) + "\n").encode()))
     log(f"wrote {target}: styles {styles}")
     return card
+
+
+def _fit_for_blank_signatures(train: list[HarmonizedSong], validation: list[HarmonizedSong],
+                              shares: Sequence[float], log: Callable[[str], None]
+                              ) -> tuple[KeyModel | None, dict[str, object]]:
+    """The key model fitted for each of ``shares`` of default signatures, and the one that finds
+    the most keys among the validation songs and their openings, counted twice: with their own
+    signatures, and with every file's signature blank.  How many real files carry a default
+    signature nobody knows; the two worlds weigh the same.  Equal counts: the smaller share (the
+    fewer songs learned with a signature they do not have).  The report lists every fit."""
+    if not shares:
+        raise ValueError("Give at least one blank-signature share to fit the key model for.")
+    examples = with_openings(validation)
+    best: tuple[float, KeyModel | None, dict[str, object]] | None = None
+    trials = []
+    for share in sorted(shares):
+        model, report = fit_key_model(train, validation, name="shared", blank_share=share)
+        pooled = report["accuracy"]["validation_with_openings"]  # type: ignore[index]
+        own = pooled["learned"] if model is not None else pooled["profiles"]
+        blank = accuracy(examples, model, blank=True)
+        trials.append({"blank_share": share, "own_signature": own, "blank_signature": blank,
+                       "kept": report["kept"]})
+        log(f"blank share {share:g}: validation with openings {own:.4f} with their own signatures, "
+            f"{blank:.4f} with blank ones")
+        score = round(own + blank, 4)  # shares of 4 decimals: equal counts compare equal
+        if model is not None and (best is None or score > best[0]):
+            best = (score, model, report)
+    if best is None:  # no share beats the profiles: report the plain fit
+        model, report = fit_key_model(train, validation, name="shared", blank_share=min(shares))
+    else:
+        _, model, report = best
+    return model, {**report, "blank_share_trials": trials}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,9 +41,9 @@ from ..theory import Key
 if TYPE_CHECKING:
     from .corpora import HarmonizedSong
 
-__all__ = ["CHORD_WEIGHT", "KEY_MODEL_L2", "KEY_MODEL_OPENINGS", "KEY_MODEL_SHARED", "accuracy",
-           "chord_tone_profile", "estimate_key_with_chords", "fit_key_model", "fit_minor_bias", "openings_of",
-           "same_key_signature", "with_openings"]
+__all__ = ["BLANK_SIGNATURE", "CHORD_WEIGHT", "KEY_MODEL_L2", "KEY_MODEL_OPENINGS", "KEY_MODEL_SHARED",
+           "accuracy", "chord_tone_profile", "estimate_key_with_chords", "fit_key_model", "fit_minor_bias",
+           "openings_of", "same_key_signature", "with_openings"]
 
 #: Weight of the chord-tone profile against the melody's (both normalised to sum 1).
 CHORD_WEIGHT = 1.0
@@ -55,6 +55,9 @@ KEY_MODEL_L2 = 1e-3
 #: note is nearly always its tonic where a phrase's often is not (Ode to Joy's first phrase ends on
 #: the second degree).  A model learned from whole songs alone overtrusts the last note.
 KEY_MODEL_OPENINGS: tuple[float, ...] = (16.0, 32.0)
+
+#: The key signature programs write by default, whatever the music: no sharps or flats, major.
+BLANK_SIGNATURE = Key.from_tonic(0, "major")
 
 #: Features weighed the same in both modes.  The profile correlation above all: with a slope of
 #: its own per mode, a mode fitted on songs that correlate well can come to win short phrases
@@ -130,13 +133,16 @@ def _key_index(key: Key) -> int:
     return key.tonic + (12 if key.mode == "minor" else 0)
 
 
-def _key_design(songs: Sequence[HarmonizedSong | _Opening], profile: str) -> tuple[np.ndarray, np.ndarray]:
+def _key_design(songs: Sequence[HarmonizedSong | _Opening], profile: str, blank: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(songs, 24, columns) designs and the index of each song's key; songs without pitches
     are left out.  Each feature of :data:`KEY_MODEL_SHARED` has one column for both modes, every
-    other feature one per mode (see :func:`_weights_of`)."""
+    other feature one per mode (see :func:`_weights_of`).  ``blank``: each song as if its file
+    had :data:`BLANK_SIGNATURE` in place of its own."""
     designs, truths = [], []
     for song in songs:
-        features = key_features(song.melody.notes, song.key_signature, profile, song.melody.meter)
+        signature = BLANK_SIGNATURE if blank else song.key_signature
+        features = key_features(song.melody.notes, signature, profile, song.melody.meter)
         if features is None:
             continue
         designs.append(np.concatenate([features[:, _SHARED], _by_mode(features[:, _OWN])], axis=1))
@@ -167,14 +173,16 @@ def openings_of(songs: Sequence[HarmonizedSong], beats: Sequence[float] = KEY_MO
 
 
 def accuracy(songs: Sequence[HarmonizedSong | _Opening], model: KeyModel | None,
-             profile: str = DEFAULT_PROFILE) -> float:
+             profile: str = DEFAULT_PROFILE, blank: bool = False) -> float:
     """The share of ``songs`` whose key (tonic and mode) is found exactly, by ``model`` or, for
-    None, the profiles alone (with the key-signature bonus); 0 for no songs."""
+    None, the profiles alone (with the key-signature bonus); 0 for no songs.  ``blank``: every
+    song as if its file had :data:`BLANK_SIGNATURE` in place of its own."""
     if not songs:
         return 0.0
     found = 0
     for song in songs:
-        key = estimate_key(song.melody.notes, song.key_signature, profile, model=model,
+        signature = BLANK_SIGNATURE if blank else song.key_signature
+        key = estimate_key(song.melody.notes, signature, profile, model=model,
                            meter=song.melody.meter).key
         found += (key.tonic, key.mode) == (song.key.tonic, song.key.mode)
     return round(found / len(songs), 4)
@@ -182,20 +190,34 @@ def accuracy(songs: Sequence[HarmonizedSong | _Opening], model: KeyModel | None,
 
 def fit_key_model(train: Sequence[HarmonizedSong], validation: Sequence[HarmonizedSong],
                   name: str = "", profile: str = DEFAULT_PROFILE, l2: float = KEY_MODEL_L2,
-                  openings: Sequence[float] = KEY_MODEL_OPENINGS
+                  openings: Sequence[float] = KEY_MODEL_OPENINGS, blank_share: float = 0.0
                   ) -> tuple[KeyModel | None, dict[str, object]]:
     """Learn a :class:`~harmonizer.key_finding.KeyModel` from the training songs' keys
     and their ``openings`` (:data:`KEY_MODEL_OPENINGS`): multinomial logistic regression over the
     24 keys, L2 ``l2``, fitted by L-BFGS from zero (deterministic).  It is kept only if it
     finds at least as many keys as the profiles alone among the validation songs and their
     openings; returns the model (or None) and the numbers behind the choice.
-    Raises ``ValueError`` when no training song has a pitch."""
+
+    ``blank_share`` is the share of files taken to carry :data:`BLANK_SIGNATURE` whatever their
+    music: each training song is learned from twice, with its own signature (weight 1 -
+    ``blank_share``) and with the blank one (weight ``blank_share``).  The corpora's signatures
+    are all right, so without it the model trusts a blank signature as it would any other, and
+    a G-major tune in a file that says C major is read in C.
+    Raises ``ValueError`` when no training song has a pitch or ``blank_share`` is outside [0, 1)."""
     from scipy.optimize import minimize
 
+    if not 0.0 <= blank_share < 1.0:
+        raise ValueError(f"blank_share must be in [0, 1). Got {blank_share!r}.")
     train_set, validation_set = with_openings(train, openings), with_openings(validation)
     x, y = _key_design(train_set, profile)
     if len(y) == 0:
         raise ValueError("No training songs with notes to learn the key model from.")
+    weight = np.ones(len(y))
+    if blank_share > 0:
+        blank_x, blank_y = _key_design(train_set, profile, blank=True)
+        x, y = np.concatenate([x, blank_x]), np.concatenate([y, blank_y])
+        weight = np.concatenate([np.full(len(weight), 1.0 - blank_share), np.full(len(blank_y), blank_share)])
+    weight = weight / weight.sum()
     rows = np.arange(len(y))
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -204,8 +226,8 @@ def fit_key_model(train: Sequence[HarmonizedSong], validation: Sequence[Harmoniz
         log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
         p = np.exp(log_p)
         p[rows, y] -= 1.0
-        gradient = np.einsum("nk,nkd->d", p, x) / len(y) + l2 * w
-        return float(-log_p[rows, y].mean() + 0.5 * l2 * w @ w), gradient
+        gradient = np.einsum("nk,nkd->d", p * weight[:, None], x) + l2 * w
+        return float(-(weight * log_p[rows, y]).sum() + 0.5 * l2 * w @ w), gradient
 
     result = minimize(loss, np.zeros(x.shape[2]), jac=True, method="L-BFGS-B",
                       options={"maxiter": 2000, "gtol": 1e-8})
@@ -215,7 +237,7 @@ def fit_key_model(train: Sequence[HarmonizedSong], validation: Sequence[Harmoniz
                                   ("validation_openings", openings_of(validation)),
                                   ("validation_with_openings", validation_set))}
     kept = found["validation_with_openings"]["learned"] >= found["validation_with_openings"]["profiles"]
-    return (model if kept else None), {"accuracy": found, "kept": kept, "l2": l2,
+    return (model if kept else None), {"accuracy": found, "kept": kept, "l2": l2, "blank_share": blank_share,
                                        "openings_beats": list(openings),
                                        "training_examples": int(len(y)),
                                        "iterations": int(result.nit), "converged": bool(result.success)}

@@ -9,7 +9,7 @@ import pytest
 
 from harmonizer.key_finding import KeyModel, estimate_key
 from harmonizer.scorer import KEY_MODEL_FILE, MODELS_DIR, STYLES, key_model_digest, load_model
-from harmonizer.training.key_model import main
+from harmonizer.training.key_model import BLANK_SHARES, main
 from harmonizer.training.song_keys import accuracy, fit_minor_bias
 
 from ..conftest import SHARED_DATA
@@ -29,6 +29,15 @@ def test_the_command_writes_a_key_model_card_the_styles_load(tmp_path):
     assert data["train"] + data["validation"] + data["test"] == 80
     pooled = card["metrics"]["pooled"]
     assert card["fit"]["converged"] and card["fit"]["training_examples"] > data["train"]
+    # One fit per share of default (blank) signatures; the kept one finds the most keys with the
+    # validation songs' own signatures and with blank ones, counted alike (ties: the smaller share).
+    trials = card["fit"]["blank_share_trials"]
+    assert [t["blank_share"] for t in trials] == sorted(BLANK_SHARES)
+    if any(t["kept"] for t in trials):
+        best = max((t for t in trials if t["kept"]),
+                   key=lambda t: round(t["own_signature"] + t["blank_signature"], 4))
+        assert card["fit"]["blank_share"] == best["blank_share"]
+        assert pooled["validation_with_openings"]["learned"] == best["own_signature"]
     # Only folk has its corpus here: it decides, blues follows jazz, the others keep the profiles.
     assert set(card["styles"]) == set(STYLES)
     assert {s for s, used in card["styles"].items() if used} <= {"folk"}
