@@ -14,7 +14,11 @@ One model for every style, not one per style: fitted on the 257 training chorale
 classical model learned the chorales' habit of modal minor melodies that sound like the relative
 major, and put the first phrase of "Ode to Joy" in B minor (``scripts/key_model_trials.py``
 fits each corpus alone and all together and shows this).  Pooled, the corpora keep each other
-honest.  One number is each style's own: its ``minor_bias``, the log odds of minor it adds to
+honest.  Each training song is learned from twice, with its own key signature and with the
+blank one (C major) that programs write by default, so that the model learns how little a blank
+signature proves; the share of blank ones (:data:`BLANK_SHARES`) is chosen on validation songs
+read both ways (:func:`~harmonizer.training.song_keys.fit_key_model`).
+One number is each style's own: its ``minor_bias``, the log odds of minor it adds to
 the shared model's, fitted to its corpora's training songs with the shared weights fixed
 (:func:`~harmonizer.training.song_keys.fit_minor_bias`): nearly half the chorales and POP909
 songs are in minor, under a tenth of the Nottingham tunes and OpenEWLD lead sheets, and a
