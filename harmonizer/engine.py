@@ -200,6 +200,7 @@ class Harmonization:
                 "profile": self.key.profile,
                 "key_model": self.key.key_model,
                 "from_user": self.key.from_user,
+                "key_signature": None if self.key.key_signature is None else self.key.key_signature.name,
             },
             "style": self.style,
             "harmonic_rhythm": self.harmonic_rhythm,

@@ -171,7 +171,8 @@ class KeyEstimate:
     :data:`CONFIDENCE_TEMPERATURE`); found with a :class:`KeyModel`, ``margin`` is the
     difference of the two keys' scores (log odds) and ``confidence`` the model's
     probability of the best key.  ``profile`` names the profiles, ``key_model`` the
-    style whose key model weighed them ("" for none).
+    style whose key model weighed them ("" for none), ``key_signature`` the file's key
+    signature that was weighed as evidence (None: the file had none, or the user gave the key).
     """
 
     key: Key
@@ -182,6 +183,20 @@ class KeyEstimate:
     profile: str
     from_user: bool = False
     key_model: str = ""
+    key_signature: Key | None = None
+
+    @property
+    def overrules_signature(self) -> bool:
+        """True when the key found is neither the key signature's major key nor its relative
+        minor: the melody outweighed what the file says (a default C-major signature, often)."""
+        if self.key_signature is None:
+            return False
+        return _signature_major(self.key) != _signature_major(self.key_signature)
+
+
+def _signature_major(key: Key) -> int:
+    """The tonic of the major key whose signature ``key`` has (C for A minor)."""
+    return (key.tonic + 3) % 12 if key.is_minor else key.tonic
 
 
 def pitch_class_profile(notes: Iterable[Note], final_note_weight: float = FINAL_NOTE_WEIGHT) -> np.ndarray:
@@ -231,6 +246,7 @@ def estimate_key(
         confidence=round(float(1.0 / shares.sum()), 4),
         profile=model.profile,
         key_model=model.name or "learned",
+        key_signature=key_signature,
     )
 
 
@@ -247,7 +263,7 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
     first, last = ordered[0].pitch % 12, max(ordered, key=lambda n: n.onset).pitch % 12
     signature_major = stated_minor = None
     if key_signature is not None:
-        signature_major = (key_signature.tonic + (3 if key_signature.is_minor else 0)) % 12
+        signature_major = _signature_major(key_signature)
         stated_minor = key_signature.tonic if key_signature.is_minor else None
     downbeats = _downbeat_pitch_classes(ordered, meter or Meter())
     size = len(KEY_MODEL_FEATURES)
@@ -314,7 +330,7 @@ def key_from_histogram(
     (any evidence: melody, chords or both), with the key-signature bonus of :func:`estimate_key`."""
     scores = profile_correlations(histogram, profile)  # refuses an unknown profile
     if key_signature is not None:
-        major_tonic = key_signature.tonic if not key_signature.is_minor else (key_signature.tonic + 3) % 12
+        major_tonic = _signature_major(key_signature)
         scores[major_tonic] += KEY_SIGNATURE_BONUS
         scores[12 + (major_tonic + 9) % 12] += KEY_SIGNATURE_BONUS
     order = np.argsort(-scores, kind="stable")
@@ -328,6 +344,7 @@ def key_from_histogram(
         margin=round(float(scores[best] - scores[second]), 4),
         confidence=round(confidence, 4),
         profile=profile,
+        key_signature=key_signature,
     )
 
 

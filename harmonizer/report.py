@@ -61,6 +61,10 @@ def summary(path: str, harmonization: Harmonization, melody: MelodyCandidate | N
         lines.append(f"Key:     {key.key.name} (confidence {key.confidence:.2f}; runner-up "
                      f"{key.runner_up.name}, margin {key.margin:.3f}, {key.profile} profiles"
                      + (f" + {key.key_model} key model)" if key.key_model else ")"))
+        signature = key.key_signature
+        if signature is not None and key.overrules_signature:  # the file said otherwise: say so
+            lines.append(f"         the file's key signature says {signature.name}; "
+                         "the melody outweighed it (give --key to choose)")
     variety = f"{harmonization.variety:g}"
     if harmonization.variety_mode != "fixed":  # chosen for this piece: say how
         variety = f"{harmonization.variety_mode}, a bonus of {variety}"

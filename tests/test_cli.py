@@ -160,7 +160,31 @@ def test_key_and_rhythm_overrides(tmp_path, capsys):
     assert main([str(source), "--json", "--no-write", "--key", "B minor", "--harmonic-rhythm", "beat"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["key"]["name"] == "B minor" and data["key"]["from_user"]
+    assert data["key"]["key_signature"] is None  # a key the user gives weighs no signature
     assert data["harmonic_rhythm"] == "beat" and len(data["chords"]) == 64
+
+
+# A plain tune in G major (F# on the way up and down, ending on G), two bars of 4/4 per line.
+G_MAJOR_TUNE = [(67, 1), (69, 1), (71, 1), (72, 1), (74, 2), (72, 1), (71, 1), (69, 1), (71, 1), (78, 1),
+                (79, 1), (74, 2), (71, 2), (72, 1), (69, 1), (78, 1), (74, 1), (67, 4)]
+
+
+@pytest.mark.parametrize("signature, says", [("C", True), ("Em", False), ("G", False), (None, False)])
+def test_the_key_line_says_when_the_melody_outweighs_the_file_s_key_signature(signature, says, tmp_path,
+                                                                             capsys):
+    # Programs write C major's signature into files whatever their music: the melody wins, and
+    # the chart says the file said otherwise.  A signature of the key or its relative is no news.
+    meta = [] if signature is None else [(0, mido.MetaMessage("key_signature", key=signature))]
+    source = tmp_path / "tune.mid"
+    source.write_bytes(build_midi([meta + melody_events(G_MAJOR_TUNE)]))
+    assert main([str(source), "--no-write", "--style", "folk"]) == 0
+    out = capsys.readouterr().out
+    assert "Key:     G major" in out
+    assert ("the file's key signature says C major; the melody outweighed it" in out) == says
+    assert main([str(source), "--no-write", "--style", "folk", "--json"]) == 0
+    key = json.loads(capsys.readouterr().out)["key"]
+    assert key["name"] == "G major"
+    assert key["key_signature"] == {"C": "C major", "Em": "E minor", "G": "G major", None: None}[signature]
 
 
 def test_weights_default_to_the_styles_own_and_can_be_given(tmp_path, capsys):

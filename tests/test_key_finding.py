@@ -419,3 +419,14 @@ def test_a_minor_key_signature_is_believed_by_every_styles_key_model(style):
     model = load_model(style).key_model
     stated = estimate_key(notes, parse_key("A minor"), model=model, meter=meter).key
     assert (stated.tonic, stated.mode) == (9, "minor")
+
+
+def test_an_estimate_says_whether_it_overrules_the_file_s_signature():
+    # The signature's own key and its relative agree with it; any other key overrules it.
+    found = estimate_key(_notes(C_MAJOR_TUNE, 7), key_signature=parse_key("C"))
+    assert found.key.name == "G major" and found.key_signature == parse_key("C")
+    assert found.overrules_signature
+    relative = dataclasses.replace(found, key=parse_key("A minor"))
+    assert not relative.overrules_signature
+    assert not dataclasses.replace(found, key_signature=None).overrules_signature
+    assert not estimate_key(_notes(C_MAJOR_TUNE)).overrules_signature  # no signature, nothing to overrule
