@@ -7,7 +7,7 @@ Some programs write a C-major key signature into every MIDI file, whatever the m
 song of a split (``--split``, default validation) that is not in C major or A minor, this finds the
 key from the melody with the style's key model three times: with the song's own signature, with
 none, and with a C-major one.  Prints how many keys each finds exactly.  The corpora's own
-signatures are right; the key model learns how far to trust a blank one from the training songs
+signatures are nearly all right; the key model learns how far to trust a blank one from the training songs
 given it in place of their own (``fit.blank_share`` in ``models/key_model.json``).
 """
 

@@ -128,7 +128,7 @@ def train_key_model(corpora: Sequence[tuple[str, str]], out_dir: Path, *, limit:
 
     def found(examples: list, style: str | None) -> dict[str, float]:
         # "blank_signature": the style's model with every file's signature blank (C major), as
-        # programs write by default; the corpora's own signatures are all right.
+        # programs write by default, where the corpora's own are nearly all right.
         return {"profiles": accuracy(examples, None), "shared": accuracy(examples, model),
                 "learned": accuracy(examples, of_style(style)),
                 "learned_blank_signature": accuracy(examples, of_style(style), blank=True)}
