@@ -47,8 +47,13 @@ Output
 ::
 
     {"key": "D major",
+     "overruled_key_signature": null,
      "chords": [{"tick": 0, "duration": 960, "symbol": "D", "root": 2, "quality": "maj",
                  "bass": 2, "numeral": "I", "confidence": 0.9}, ...]}
+
+``overruled_key_signature`` names the input's key signature (``"C major"``) when the key
+found is neither its key nor its relative -- the melody outweighed it, as it can a default
+signature nobody set -- and is ``null`` otherwise (no signature, one that agrees, a ``--key``).
 
 One chord per harmonic slot, in order, each lasting until the next one starts; two
 neighbouring slots may hold the same symbol (a lead sheet writes it once).
@@ -270,7 +275,11 @@ def chords_to_json(harmonization: Harmonization, ticks_per_quarter: int) -> dict
             "numeral": chord.numeral,
             "confidence": chord.confidence,
         })
-    return {"key": harmonization.key.key.name, "chords": chords}
+    estimate = harmonization.key
+    overruled = estimate.key_signature if estimate.overrules_signature else None
+    return {"key": estimate.key.name,
+            "overruled_key_signature": None if overruled is None else overruled.name,
+            "chords": chords}
 
 
 def harmonize_json(

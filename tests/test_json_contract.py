@@ -100,7 +100,8 @@ def test_harmonize_json_matches_the_engine_on_the_same_melody():
 
 def test_output_chords_have_the_contract_fields_and_tile_the_piece():
     result = harmonize_json(contract())
-    assert set(result) == {"key", "chords"}
+    assert set(result) == {"key", "overruled_key_signature", "chords"}
+    assert result["overruled_key_signature"] is None  # Ode to Joy in D, under D major's signature
     chords = result["chords"]
     assert chords[0]["tick"] == 0
     for chord, following in zip(chords, chords[1:]):
@@ -283,3 +284,16 @@ def test_error_file_never_replaces_an_existing_file(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "'H'" in done.stderr
     assert source.read_bytes() == before
+
+
+# A plain tune in G major: F# on the way up and down, ending on G.
+G_TUNE = [67, 69, 71, 72, 74, 74, 72, 71, 69, 71, 78, 79, 74, 71, 72, 69, 78, 74, 67, 67]
+
+
+@pytest.mark.parametrize("fifths, overruled", [(0, "C major"), (1, None), (-1, "F major")])
+def test_the_output_names_a_key_signature_the_melody_outweighed(fifths, overruled):
+    # A notation program's new score says C major until someone sets a key: the plugin can say so.
+    result = harmonize_json(contract(G_TUNE, key_signature={"fifths": fifths}), style="folk")
+    assert result["key"] == "G major" and result["overruled_key_signature"] == overruled
+    assert harmonize_json(contract(G_TUNE, key_signature={"fifths": 0}), style="folk",
+                          key="C major")["overruled_key_signature"] is None  # the user's key

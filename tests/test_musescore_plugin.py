@@ -189,6 +189,26 @@ def test_plugin_adds_the_chosen_chord_symbols_where_the_chords_change(tmp_path, 
     assert placed[0][:2] == (0, 0) and len({bar for bar, _, _ in placed}) >= 3
 
 
+def test_plugin_says_when_the_melody_outweighed_the_score_s_key_signature(tmp_path):
+    # The waltz in G under C major's signature, as a new score says until someone sets a key.
+    tune = {**WALTZ, "fifths": 0}
+    score = tmp_path / "melody.musicxml"
+    write_score(score, **tune)
+    output = tmp_path / "harmonized.musicxml"
+    done = run_plugin(tmp_path, score, output)
+    assert output.exists(), f"no output; mscore3 said:\n{done.stdout}\n{done.stderr}"
+    melody, _, _ = expected_melody(**tune)
+    chords = harmonize_json(melody, style="classical", harmonic_rhythm="auto")
+    assert chords["overruled_key_signature"] == "C major"  # or the test proves nothing
+    said = done.stdout + done.stderr
+    assert (f"Key {chords['key']} (the melody outweighed the score's key signature, C major): added "
+            in said), said
+    # Under its own signature there is nothing to say.
+    write_score(score, **WALTZ)
+    done = run_plugin(tmp_path, score, output)
+    assert "Key G major: added " in done.stdout + done.stderr
+
+
 def test_plugin_takes_the_first_staff_with_notes(tmp_path):
     score = tmp_path / "duo.musicxml"
     write_score(score, **ARPEGGIOS, rest_parts_before=1)

@@ -512,7 +512,10 @@ MuseScore {
             return "Adding the chord symbols failed: " + error;
         }
         curScore.endCmd();
-        var message = "Key " + result.key + ": added " + counts[0] + " chord symbols to staff " + (staff + 1);
+        var message = "Key " + result.key;
+        if (result.overruled_key_signature)                 // e.g. a C-major signature nobody set
+            message += " (the melody outweighed the score's key signature, " + result.overruled_key_signature + ")";
+        message += ": added " + counts[0] + " chord symbols to staff " + (staff + 1);
         if (removed > 0)
             message += " (replacing " + removed + ")";
         if (counts[1] > 0)
