@@ -191,12 +191,7 @@ class KeyEstimate:
         minor: the melody outweighed what the file says (a default C-major signature, often)."""
         if self.key_signature is None:
             return False
-        return _signature_major(self.key) != _signature_major(self.key_signature)
-
-
-def _signature_major(key: Key) -> int:
-    """The tonic of the major key whose signature ``key`` has (C for A minor)."""
-    return (key.tonic + 3) % 12 if key.is_minor else key.tonic
+        return self.key.signature_tonic != self.key_signature.signature_tonic
 
 
 def pitch_class_profile(notes: Iterable[Note], final_note_weight: float = FINAL_NOTE_WEIGHT) -> np.ndarray:
@@ -263,7 +258,7 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
     first, last = ordered[0].pitch % 12, max(ordered, key=lambda n: n.onset).pitch % 12
     signature_major = stated_minor = None
     if key_signature is not None:
-        signature_major = _signature_major(key_signature)
+        signature_major = key_signature.signature_tonic
         stated_minor = key_signature.tonic if key_signature.is_minor else None
     downbeats = _downbeat_pitch_classes(ordered, meter or Meter())
     size = len(KEY_MODEL_FEATURES)
@@ -330,7 +325,7 @@ def key_from_histogram(
     (any evidence: melody, chords or both), with the key-signature bonus of :func:`estimate_key`."""
     scores = profile_correlations(histogram, profile)  # refuses an unknown profile
     if key_signature is not None:
-        major_tonic = _signature_major(key_signature)
+        major_tonic = key_signature.signature_tonic
         scores[major_tonic] += KEY_SIGNATURE_BONUS
         scores[12 + (major_tonic + 9) % 12] += KEY_SIGNATURE_BONUS
     order = np.argsort(-scores, kind="stable")

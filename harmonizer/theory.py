@@ -67,6 +67,11 @@ class Key:
     def name(self) -> str:
         return f"{self.tonic_name} {self.mode}"
 
+    @property
+    def signature_tonic(self) -> int:
+        """The tonic of the major key whose key signature this key has (C for A minor)."""
+        return (self.tonic + 3) % 12 if self.is_minor else self.tonic
+
     def degree_pitch_class(self, degree: Degree) -> int:
         return (self.tonic + scale_of(self.mode)[degree.number - 1] + degree.alteration) % 12
 

@@ -55,7 +55,7 @@ from .song_keys import (
     KEY_MODEL_OPENINGS,
     KEY_MODEL_SHARED,
     accuracy,
-    fit_key_model,
+    fit_key_models,
     fit_minor_bias,
     openings_of,
     with_openings,
@@ -208,8 +208,8 @@ def _fit_for_blank_signatures(train: list[HarmonizedSong], validation: list[Harm
     examples = with_openings(validation)
     best: tuple[float, KeyModel | None, dict[str, object]] | None = None
     trials = []
-    for share in sorted(shares):
-        model, report = fit_key_model(train, validation, name="shared", blank_share=share)
+    fits = fit_key_models(train, validation, sorted(shares), "shared")
+    for share, (model, report) in zip(sorted(shares), fits):
         pooled = report["accuracy"]["validation_with_openings"]  # type: ignore[index]
         own = pooled["learned"] if model is not None else pooled["profiles"]
         blank = accuracy(examples, model, blank=True)
@@ -221,7 +221,7 @@ def _fit_for_blank_signatures(train: list[HarmonizedSong], validation: list[Harm
         if model is not None and (best is None or score > best[0]):
             best = (score, model, report)
     if best is None:  # no share beats the profiles: report the plain fit
-        model, report = fit_key_model(train, validation, name="shared", blank_share=min(shares))
+        model, report = fits[0]
     else:
         _, model, report = best
     return model, {**report, "blank_share_trials": trials}

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from .corpora import HarmonizedSong
 
 __all__ = ["BLANK_SIGNATURE", "CHORD_WEIGHT", "KEY_MODEL_L2", "KEY_MODEL_OPENINGS", "KEY_MODEL_SHARED",
-           "accuracy", "chord_tone_profile", "estimate_key_with_chords", "fit_key_model", "fit_minor_bias",
-           "openings_of", "same_key_signature", "with_openings"]
+           "accuracy", "chord_tone_profile", "estimate_key_with_chords", "fit_key_model", "fit_key_models",
+           "fit_minor_bias", "openings_of", "same_key_signature", "with_openings"]
 
 #: Weight of the chord-tone profile against the melody's (both normalised to sum 1).
 CHORD_WEIGHT = 1.0
@@ -201,46 +201,64 @@ def fit_key_model(train: Sequence[HarmonizedSong], validation: Sequence[Harmoniz
     ``blank_share`` is the share of files taken to carry :data:`BLANK_SIGNATURE` whatever their
     music: each training song is learned from twice, with its own signature (weight 1 -
     ``blank_share``) and with the blank one (weight ``blank_share``).  The corpora's signatures
-    are all right, so without it the model trusts a blank signature as it would any other, and
-    a G-major tune in a file that says C major is read in C.
+    are nearly all right, so without it the model trusts a blank signature as it would any
+    other, and can read a G-major tune in a file that says C major in C.
     Raises ``ValueError`` when no training song has a pitch or ``blank_share`` is outside [0, 1)."""
+    return fit_key_models(train, validation, (blank_share,), name, profile, l2, openings)[0]
+
+
+def fit_key_models(train: Sequence[HarmonizedSong], validation: Sequence[HarmonizedSong],
+                   blank_shares: Sequence[float], name: str = "", profile: str = DEFAULT_PROFILE,
+                   l2: float = KEY_MODEL_L2, openings: Sequence[float] = KEY_MODEL_OPENINGS
+                   ) -> list[tuple[KeyModel | None, dict[str, object]]]:
+    """:func:`fit_key_model` for each of ``blank_shares``, in order.  The songs' features, with
+    their own signatures and with the blank one, and the profiles' keys found are the same for
+    every share: they are computed once."""
     from scipy.optimize import minimize
 
-    if not 0.0 <= blank_share < 1.0:
-        raise ValueError(f"blank_share must be in [0, 1). Got {blank_share!r}.")
+    for share in blank_shares:
+        if not 0.0 <= share < 1.0:
+            raise ValueError(f"blank_share must be in [0, 1). Got {share!r}.")
     train_set, validation_set = with_openings(train, openings), with_openings(validation)
-    x, y = _key_design(train_set, profile)
-    if len(y) == 0:
+    own_x, own_y = _key_design(train_set, profile)
+    if len(own_y) == 0:
         raise ValueError("No training songs with notes to learn the key model from.")
-    weight = np.ones(len(y))
-    if blank_share > 0:
-        blank_x, blank_y = _key_design(train_set, profile, blank=True)
-        x, y = np.concatenate([x, blank_x]), np.concatenate([y, blank_y])
-        weight = np.concatenate([np.full(len(weight), 1.0 - blank_share), np.full(len(blank_y), blank_share)])
-    weight = weight / weight.sum()
+    blank_x, blank_y = _key_design(train_set, profile, blank=True) if any(blank_shares) else (own_x, own_y)
+    checked = (("train", train), ("validation", validation), ("validation_openings", openings_of(validation)),
+               ("validation_with_openings", validation_set))
+    by_profiles = {split: accuracy(songs, None, profile) for split, songs in checked}
+    fits: list[tuple[KeyModel | None, dict[str, object]]] = []
+    for blank_share in blank_shares:
+        x, y, weight = own_x, own_y, np.ones(len(own_y))
+        if blank_share > 0:
+            x, y = np.concatenate([own_x, blank_x]), np.concatenate([own_y, blank_y])
+            weight = np.concatenate([np.full(len(own_y), 1.0 - blank_share),
+                                     np.full(len(blank_y), blank_share)])
+        weight = weight / weight.sum()
+        result = minimize(_key_loss, np.zeros(x.shape[2]), args=(x, y, weight, l2), jac=True,
+                          method="L-BFGS-B", options={"maxiter": 2000, "gtol": 1e-8})
+        model = KeyModel(_weights_of(result.x), profile, name)
+        found = {split: {"profiles": by_profiles[split], "learned": accuracy(songs, model, profile)}
+                 for split, songs in checked}
+        kept = found["validation_with_openings"]["learned"] >= found["validation_with_openings"]["profiles"]
+        fits.append(((model if kept else None),
+                     {"accuracy": found, "kept": kept, "l2": l2, "blank_share": blank_share,
+                      "openings_beats": list(openings), "training_examples": int(len(y)),
+                      "iterations": int(result.nit), "converged": bool(result.success)}))
+    return fits
+
+
+def _key_loss(w: np.ndarray, x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float
+              ) -> tuple[float, np.ndarray]:
+    """The key model's weighted mean negative log-likelihood (plus L2) and its gradient."""
+    scores = x @ w
+    scores -= scores.max(axis=1, keepdims=True)
+    log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    p = np.exp(log_p)
     rows = np.arange(len(y))
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        scores = x @ w
-        scores -= scores.max(axis=1, keepdims=True)
-        log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
-        p = np.exp(log_p)
-        p[rows, y] -= 1.0
-        gradient = np.einsum("nk,nkd->d", p * weight[:, None], x) + l2 * w
-        return float(-(weight * log_p[rows, y]).sum() + 0.5 * l2 * w @ w), gradient
-
-    result = minimize(loss, np.zeros(x.shape[2]), jac=True, method="L-BFGS-B",
-                      options={"maxiter": 2000, "gtol": 1e-8})
-    model = KeyModel(_weights_of(result.x), profile, name)
-    found = {split: {"profiles": accuracy(songs, None, profile), "learned": accuracy(songs, model, profile)}
-             for split, songs in (("train", train), ("validation", validation),
-                                  ("validation_openings", openings_of(validation)),
-                                  ("validation_with_openings", validation_set))}
-    kept = found["validation_with_openings"]["learned"] >= found["validation_with_openings"]["profiles"]
-    return (model if kept else None), {"accuracy": found, "kept": kept, "l2": l2, "blank_share": blank_share,
-                                       "openings_beats": list(openings),
-                                       "training_examples": int(len(y)),
-                                       "iterations": int(result.nit), "converged": bool(result.success)}
+    p[rows, y] -= 1.0
+    gradient = np.einsum("nk,nkd->d", p * weight[:, None], x) + l2 * w
+    return float(-(weight * log_p[rows, y]).sum() + 0.5 * l2 * w @ w), gradient
 
 
 def fit_minor_bias(model: KeyModel, train: Sequence[HarmonizedSong], l2: float = KEY_MODEL_L2,
@@ -277,8 +295,5 @@ def fit_minor_bias(model: KeyModel, train: Sequence[HarmonizedSong], l2: float =
 
 def same_key_signature(a: Key, b: Key) -> bool:
     """True for the same key or relative keys (C major and A minor): one key signature."""
-    def major_tonic(key: Key) -> int:
-        return key.tonic if not key.is_minor else (key.tonic + 3) % 12
-
-    return major_tonic(a) == major_tonic(b)
+    return a.signature_tonic == b.signature_tonic
 
