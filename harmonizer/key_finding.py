@@ -92,6 +92,11 @@ KEY_MODEL_FEATURES: tuple[str, ...] = (
     # (harmonizer.training.song_keys.fit_key_model learns how much weaker from songs given it
     # in place of their own).
     "blank_key_signature_names_key",
+    # How much more the melody sounds this mode's third above the tonic than the other mode's:
+    # (own - other) / (own + other) in time, 0 when it sounds neither.  The third is what tells
+    # G major from G minor; a short tune's correlation with a profile can miss it, and a style's
+    # minor bias then reads a melody that sounds B natural and never B flat as G minor.
+    "third_of_mode",
 )
 
 
@@ -282,6 +287,10 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
             if signature_major is not None:
                 own = tonic if mode == "major" else (tonic + 3) % 12  # the major key of its own signature
                 row[9] = float(signature_major == (own + 7) % 12)
+            own_third = histogram[(tonic + (4 if mode == "major" else 3)) % 12]
+            other_third = histogram[(tonic + (3 if mode == "major" else 4)) % 12]
+            if own_third + other_third > 0:
+                row[11] = float((own_third - other_third) / (own_third + other_third))
     return features
 
 

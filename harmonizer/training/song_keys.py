@@ -62,7 +62,9 @@ BLANK_SIGNATURE = Key.from_tonic(0, "major")
 #: Features weighed the same in both modes.  The profile correlation above all: with a slope of
 #: its own per mode, a mode fitted on songs that correlate well can come to win short phrases
 #: that correlate poorly with every key, whatever the correlations say.
-KEY_MODEL_SHARED: tuple[str, ...] = ("profile_correlation", "downbeats_in_tonic_triad", "tonic_unsounded")
+KEY_MODEL_SHARED: tuple[str, ...] = (
+    "profile_correlation", "downbeats_in_tonic_triad", "tonic_unsounded", "third_of_mode",
+)
 _SHARED = np.array([KEY_MODEL_FEATURES.index(f) for f in KEY_MODEL_SHARED])
 _OWN = np.array([i for i in range(len(KEY_MODEL_FEATURES)) if i not in _SHARED])
 
