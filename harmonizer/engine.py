@@ -260,9 +260,9 @@ def note_priorities(key: Key, target_mask: int | None) -> np.ndarray | None:
 
 
 @lru_cache(maxsize=64)
-def _chord_names(tonal: Key) -> tuple[tuple[str, str], ...]:
-    """(Roman numeral, symbol) of every vocabulary chord in ``tonal``."""
-    return tuple((c.numeral(tonal.mode), c.symbol(tonal)) for c in VOCABULARY)
+def _chord_names(tonal: Key, style: str) -> tuple[tuple[str, str], ...]:
+    """(Roman numeral, symbol) of every vocabulary chord in ``tonal``, numerals as ``style`` reads them."""
+    return tuple((c.numeral(tonal.mode, style), c.symbol(tonal)) for c in VOCABULARY)
 
 
 def build_lattice(fit: np.ndarray, bundle: ModelBundle, mode: str, weights: Weights, grid: SlotGrid
@@ -417,7 +417,7 @@ def harmonize_grid(
     voicings = voice_chords(chosen, tonal.tonic, [s.lowest_pitch for s in grid.slots])
     total_weight = weights.harmonic + weights.voice_leading + weights.contextual
     ranking = np.argsort(-marginals, axis=1, kind="stable")[:, :3]
-    names = _chord_names(tonal)
+    names = _chord_names(tonal, bundle.style)
     path = np.asarray(best)
     slots_range = np.arange(count)
     # The factors of the chosen chords, as whole-piece arrays.  Contextual appropriateness is

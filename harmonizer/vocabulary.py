@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from .chords import QUALITIES, QUALITY_SUFFIX
 from .theory import MAJOR_SCALE, MINOR_SCALE, Key, Mode, degree_of
 
-__all__ = ["VocabularyChord", "VOCABULARY", "chord_index", "map_to_vocabulary", "RomanNumeral"]
+__all__ = ["VocabularyChord", "VOCABULARY", "STYLE_NUMERALS", "chord_index", "map_to_vocabulary", "RomanNumeral"]
 
 _NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
 _UPPER_QUALITIES = {"maj", "aug", "dom7", "maj7", "sus4", "sus2", "maj6", "dom7sus4"}
@@ -85,9 +85,12 @@ class VocabularyChord:
             scale |= {11} if self.root in (7, 11) else set()  # harmonic minor's V and vii°
         return all(pc in scale for pc in self.pitch_classes)
 
-    def numeral(self, mode: Mode) -> str:
-        """The Roman numeral in a ``mode`` key, e.g. ``"V7"``, ``"bVII"``, ``"V/V"``."""
-        return _numeral(self.root, self.quality, mode)
+    def numeral(self, mode: Mode, style: str | None = None) -> str:
+        """The Roman numeral in a ``mode`` key, e.g. ``"V7"``, ``"bVII"``, ``"V/V"``; a ``style``
+        names some chords by its own use of them (:data:`STYLE_NUMERALS`: in a blues, the
+        tonic's dominant seventh is ``"I7"``, not ``"V7/IV"``)."""
+        named = STYLE_NUMERALS.get((style, mode, self.root, self.quality)) if style else None
+        return named or _numeral(self.root, self.quality, mode)
 
     def _numeral(self, mode: Mode) -> str:
         named = _SECONDARY_NAMES[mode].get((self.root, self.quality))
@@ -135,6 +138,14 @@ _SECONDARY_NAMES: dict[Mode, dict[tuple[int, str], str]] = {
         (0, "dom7"): "V7/iv", (2, "maj"): "V/V", (2, "dom7"): "V7/V", (3, "dom7"): "V7/VI",
         (6, "dim7"): "vii°7/V",
     },
+}
+
+
+#: Chords a style names by its own use of them: (style, mode, root above tonic, quality) to numeral.
+#: A blues sits on its tonic's dominant seventh, which in a hymn leads to IV; a blues player
+#: reads I7 IV7 V7, and so does the chart.
+STYLE_NUMERALS: dict[tuple[str, Mode, int, str], str] = {
+    ("blues", "major", 0, "dom7"): "I7",
 }
 
 

@@ -73,6 +73,18 @@ def test_vocabulary_covers_the_required_families():
     assert {"i", "ii°", "III", "iv", "V", "VI", "VII", "vii°", "V7", "vii°7"} <= minor
 
 
+def test_a_blues_names_its_tonic_seventh_i7_where_other_styles_hear_a_secondary_dominant():
+    tonic7 = VOCABULARY[chord_index(0, "dom7")]
+    assert tonic7.numeral("major", "blues") == "I7"
+    assert tonic7.numeral("major", "jazz") == tonic7.numeral("major") == "V7/IV"
+    assert tonic7.numeral("minor", "blues") == "V7/iv"  # a minor blues sits on i7, not I7
+    # every other chord keeps its one name in every style
+    for chord in VOCABULARY:
+        for mode in ("major", "minor"):
+            if (chord.root, chord.quality, mode) != (0, "dom7", "major"):
+                assert chord.numeral(mode, "blues") == chord.numeral(mode)
+
+
 def test_labels_outside_the_vocabulary_are_reduced_not_dropped():
     assert map_to_vocabulary(0, "maj6") == chord_index(0, "maj")
     assert map_to_vocabulary(9, "min7") == chord_index(9, "min7")

@@ -131,6 +131,9 @@ def test_a_built_blues_model_loads_and_prefers_dominant_sevenths_on_i_iv_v(tmp_p
     # I7, IV (as F or the blues' F7) and V7 all sound
     assert "C7" in symbols and "G7" in symbols and ({"F", "F7"} & set(symbols))
     assert symbols.count("C7") > theirs.symbols.count("C7")
+    # ... and the chart reads them as a blues player does: C7 is I7, home, not V7/IV
+    assert {(sym, num) for sym, num in zip(symbols, ours.numerals) if sym in ("C7", "G7")} == {
+        ("C7", "I7"), ("G7", "V7")}
 
 
 def test_the_command_is_reproducible(tmp_path):
