@@ -28,7 +28,8 @@ from .theory import Mode
 from .variety import ChordCoverage, Variety, check_variety
 from .vocabulary import VOCABULARY
 
-__all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "key_model_digest",
+__all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "ignore_features",
+           "key_model_digest",
            "KEY_MODEL_FILE", "MODELS_DIR", "STYLES", "OUTPUTS"]
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -114,10 +115,19 @@ class ModelBundle:
     #: chord over a bar line less readily, and inside a bar more (:mod:`harmonizer.bar_lines`).
     #: None for a card without it: every slot alike, as the learned transitions alone say.
     bar_change: BarChange | None = None
+    #: Features the model was trained without (the card's ``ignored_features``; absent: none):
+    #: held at 0 in every row it scores, as they were in every row it learned from, so the
+    #: network cannot lean on them whatever weights it keeps for them (an experiment's
+    #: switch, ``--ignore-feature``; no shipped card uses it: docs/models.md, *Jazz without the
+    #: chord prior in its scorer*).
+    ignored_features: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUTS:
             raise ValueError(f"The 'output' must be one of {list(OUTPUTS)}. Got {self.output!r}.")
+        unknown = [name for name in self.ignored_features if name not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"The 'ignored_features' must be among FEATURE_NAMES. Got {unknown!r}.")
 
     def chord_fit(self, features: np.ndarray, slots: int) -> np.ndarray:
         """The model's distribution over each slot's candidate chords, (slots, chords), every
@@ -128,8 +138,10 @@ class ModelBundle:
         """The model's output for every feature row (see :attr:`output`)."""
         if features.shape[0] == 0:
             return np.zeros(0)
+        rows = np.ascontiguousarray(features, dtype=np.float32)  # no copy when already float32
+        if self.ignored_features:
+            rows = ignore_features(rows, self.ignored_features)
         try:
-            rows = np.ascontiguousarray(features, dtype=np.float32)  # no copy when already float32
             outputs = self.session.run(None, {self.input_name: rows})  # type: ignore[attr-defined]
             # a classifier gives (labels, probabilities), a regressor one (rows, 1) column
             probabilities = np.asarray(outputs[1] if len(outputs) > 1 else outputs[0], dtype=float)
@@ -142,6 +154,14 @@ class ModelBundle:
         if not np.isfinite(result).all():
             raise ModelError(f"{self.path}: the model returned NaN or infinite scores")
         return result
+
+
+def ignore_features(rows: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """A copy of feature ``rows`` with the columns ``names`` set to 0 (see
+    :attr:`ModelBundle.ignored_features`); the rows themselves are left as they are."""
+    held = rows.copy()
+    held[:, [FEATURE_NAMES.index(name) for name in names]] = 0.0
+    return held
 
 
 def models_dir() -> Path:
@@ -276,6 +296,9 @@ def _load(style: str, directory: str) -> ModelBundle:
     per_beat = card.get("chord_per_beat", False)
     if not isinstance(per_beat, bool):
         raise ModelError(f"{card_path}: chord_per_beat {per_beat!r} is not true or false")
+    ignored = card.get("ignored_features", [])
+    if not isinstance(ignored, list) or not all(isinstance(n, str) and n in FEATURE_NAMES for n in ignored):
+        raise ModelError(f"{card_path}: ignored_features {ignored!r} is not a list of the card's features")
     size = len(VOCABULARY)
     modes: tuple[Mode, Mode] = ("major", "minor")
     return ModelBundle(
@@ -298,6 +321,7 @@ def _load(style: str, directory: str) -> ModelBundle:
         key_model_sha256=None if key_model is None else key_model[1],
         chord_per_beat=per_beat,
         bar_change=bar_change,
+        ignored_features=tuple(ignored),
     )
 
 

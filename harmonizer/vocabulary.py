@@ -20,7 +20,8 @@ from functools import cached_property, lru_cache
 from .chords import QUALITIES, QUALITY_SUFFIX
 from .theory import MAJOR_SCALE, MINOR_SCALE, Key, Mode, degree_of
 
-__all__ = ["VocabularyChord", "VOCABULARY", "STYLE_NUMERALS", "chord_index", "map_to_vocabulary", "RomanNumeral"]
+__all__ = ["VocabularyChord", "VOCABULARY", "STYLE_NUMERALS", "chord_index", "map_to_vocabulary",
+           "RomanNumeral"]
 
 _NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
 _UPPER_QUALITIES = {"maj", "aug", "dom7", "maj7", "sus4", "sus2", "maj6", "dom7sus4"}

@@ -31,3 +31,20 @@ def _card_rows() -> list[tuple[str, int, int, int]]:
 
 def test_the_readme_counts_the_targets_the_cards_record():
     assert _readme_rows() == _card_rows()
+
+
+def _readme_commands() -> list[str]:
+    """The README's shell commands, each on one line (continuations joined, spaces collapsed)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
+    joined = "\n".join(blocks).replace("\\\n", " ")
+    return [" ".join(line.split()) for line in joined.splitlines() if line.strip()]
+
+
+def test_every_shipped_model_was_written_by_a_command_the_readme_gives():
+    # The models in models/ are what the documented commands produce: each card's command is
+    # one of README's, word for word (the jazz scorer's --ignore-feature included).
+    commands = _readme_commands()
+    for name in (*STYLES, "key_model"):
+        card = json.loads((MODELS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        assert " ".join(card["command"].split()) in commands, name

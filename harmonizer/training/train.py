@@ -47,7 +47,7 @@ from ..engine import Weights, harmonize_melody
 from ..errors import HarmonizerError, OptionError, exit_code_for
 from ..features import FEATURE_NAMES
 from ..midi_out import write_atomic
-from ..scorer import STYLES, ModelBundle, chord_distribution
+from ..scorer import STYLES, ModelBundle, chord_distribution, ignore_features
 from ..variety import ChordCoverage, Variety
 from ..vocabulary import VOCABULARY
 from .corpora import HarmonizedSong, LoadStats, corpus_pairs, load_corpus
@@ -125,7 +125,8 @@ class _SklearnSession:
 def _bundle(style: str, model: object, tables: ContextTables, temperature: float,
             prior_correction: float = 0.0, session: object | None = None,
             weights: Weights = SELECTION_WEIGHTS, per_beat: bool = False, variety: Variety = 0.0,
-            coverage: ChordCoverage | None = None, bar_change: BarChange | None = None) -> ModelBundle:
+            coverage: ChordCoverage | None = None, bar_change: BarChange | None = None,
+            ignored_features: tuple[str, ...] = ()) -> ModelBundle:
     """A bundle that scores with ``session`` (default: ``model`` itself, run by scikit-learn);
     ``per_beat`` is what its card will say (the songs here are cut already, so it only keeps the
     bundle true to the card)."""
@@ -135,7 +136,7 @@ def _bundle(style: str, model: object, tables: ContextTables, temperature: float
         start=dict(tables.start), end=dict(tables.end), temperature=temperature,
         prior_correction=prior_correction, output=_output_of(model),
         weights=(weights.harmonic, weights.voice_leading, weights.contextual), chord_per_beat=per_beat,
-        variety=variety, coverage=coverage, bar_change=bar_change,
+        variety=variety, coverage=coverage, bar_change=bar_change, ignored_features=ignored_features,
     )
 
 
@@ -318,14 +319,17 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
           seed: int = SEED, model_names: Sequence[str] = ("logistic", "mlp", "gbm", "listwise"),
           max_rows: int = 600_000, balance: float = 0.5, members: int = LISTWISE_MEMBERS,
           per_beat: bool = False, guard_corpora: Sequence[tuple[str, str]] = (), command: str = "",
-          log: Callable[[str], None] = print) -> dict:
+          ignored_features: tuple[str, ...] = (), log: Callable[[str], None] = print) -> dict:
     """Train, select, calibrate, export and document one style's model; returns the card.
 
     ``per_beat``: the style changes chord on every beat wherever the melody moves at least every
     other beat (``harmonizer.slots.choose_harmonic_rhythm``); its slots are cut so here and in the
     engine (the card's ``chord_per_beat``).  ``guard_corpora`` (``(name, path)``): their
     validation songs are the ordinary melodies of the variety guard
-    (:class:`~harmonizer.training.decoding.VarietyGuard`); none, no guard."""
+    (:class:`~harmonizer.training.decoding.VarietyGuard`); none, no guard.  ``ignored_features``:
+    features held at 0 in every row the candidates learn from and in every row the style's
+    model will score (:attr:`~harmonizer.scorer.ModelBundle.ignored_features`, the card's
+    ``ignored_features``)."""
     import onnxruntime
     from skl2onnx import to_onnx
 
@@ -357,6 +361,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     w_train = class_balance_weights(y_train, slot_train, balance)
     x_val, y_val, _, _ = build_rows(prepared["validation"], tables)
     x_test, y_test, _, _ = build_rows(prepared["test"], tables)
+    if ignored_features:
+        x_train, x_val, x_test = (ignore_features(x, ignored_features) for x in (x_train, x_val, x_test))
     log(f"rows: train {len(y_train)}, validation {len(y_val)}, test {len(y_test)}")
     selection: dict[str, dict] = {}
     fitted: dict[str, object] = {}
@@ -376,7 +382,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         microseconds_per_row = (time.perf_counter() - timed) / max(len(y_val), 1) * 1e6
         accuracy, log_likelihood = emission_accuracy(validation_scores, y_val, _output_of(model))
         decoded = evaluate(prepared["validation"],
-                           _bundle(style, model, tables, 1.0, per_beat=per_beat, bar_change=bar_change),
+                           _bundle(style, model, tables, 1.0, per_beat=per_beat, bar_change=bar_change,
+                                   ignored_features=ignored_features),
                            SELECTION_WEIGHTS)
         selection[name] = {"fit_seconds": round(seconds, 1), "rows": int(len(y_fit)),
                            "validation_model_only_accuracy": accuracy,
@@ -390,7 +397,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     model = fitted[chosen]
     log(f"chosen: {chosen}")
     # The scorer's output on the validation songs, computed once for every trial and the temperature.
-    scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat, bar_change=bar_change)
+    scoring = _bundle(style, model, tables, 1.0, per_beat=per_beat, bar_change=bar_change,
+                      ignored_features=ignored_features)
     fits = song_fits(prepared["validation"], scoring)
     fitted_coverage = coverage_or_none(prepared["train"], "training songs", log)
     trials = decoding_trials(prepared["validation"], scoring, fits=fits, coverage=fitted_coverage)
@@ -410,7 +418,7 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     temperature = calibrate_temperature(
         prepared["validation"],
         _bundle(style, model, tables, 1.0, prior_correction, weights=weights, per_beat=per_beat,
-                variety=variety, coverage=coverage, bar_change=bar_change),
+                variety=variety, coverage=coverage, bar_change=bar_change, ignored_features=ignored_features),
         weights, fits=fits)
     log(f"temperature: {temperature}")
 
@@ -424,7 +432,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
     onnx_bytes = canonical_onnx_bytes(onnx_model)
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     bundle = _bundle(style, model, tables, temperature, prior_correction, session=session, weights=weights,
-                     per_beat=per_beat, variety=variety, coverage=coverage, bar_change=bar_change)
+                     per_beat=per_beat, variety=variety, coverage=coverage, bar_change=bar_change,
+                     ignored_features=ignored_features)
     onnx_raw = bundle.score(x_test.astype(np.float32))
     # Compared as what the decoder uses: each slot's distribution over its candidates.
     slots_test = len(y_test) // len(VOCABULARY)
@@ -460,6 +469,8 @@ def train(style: str, corpora: Sequence[tuple[str, str]], out_dir: Path, *, limi
         "output": output,
         # written only when set (absent: false), as the engine reads it (ModelBundle.chord_per_beat)
         **({"chord_per_beat": True} if per_beat else {}),
+        # written only when some are (absent: none), as the engine reads it
+        **({"ignored_features": list(ignored_features)} if ignored_features else {}),
         "model": {"chosen": chosen, "type": type(model).__name__, "class_balance_power": balance,
                   "params": _params(model), "selection": selection,
                   **({"members": model.trained} if isinstance(model, ListwiseMLP) else {}),
@@ -602,6 +613,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "bonus may not cost more than 1 point of same-root agreement, against "
                              "no bonus, e.g. nottingham=../shared/data/nottingham (repeatable; "
                              "default: no guard)")
+    parser.add_argument("--ignore-feature", action="append", default=[], choices=FEATURE_NAMES,
+                        metavar="FEATURE",
+                        help="a scorer feature to train without: held at 0 in every row, here and "
+                             "wherever the model scores (repeatable; e.g. log_chord_prior; default: "
+                             "every feature)")
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error(f"--members must be at least 1, not {args.members}")
@@ -612,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               model_names=[m.strip() for m in args.models.split(",") if m.strip()],
               max_rows=args.max_rows, balance=args.balance, members=args.members,
               per_beat=args.chord_per_beat, guard_corpora=corpus_pairs(args.guard_corpus, parser.error),
-              command=command)
+              ignored_features=tuple(dict.fromkeys(args.ignore_feature)), command=command)
     except HarmonizerError as error:  # a corpus that is not there or not readable: one line
         print(f"harmonizer train: {error}", file=sys.stderr)
         return exit_code_for(error)

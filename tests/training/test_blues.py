@@ -204,6 +204,8 @@ def test_the_shipped_blues_model_is_the_documented_blend_of_the_shipped_jazz_mod
     jazz, blues = load_model("jazz"), load_model("blues")
     assert card["sha256"] == card["base"]["sha256"] == jazz.card["sha256"]
     assert card["command"].startswith("python -m harmonizer.training.blues --base models/jazz.json")
+    # the same scorer scores the same rows, with the same features held at 0 if any
+    assert blues.ignored_features == jazz.ignored_features
     expected = blend_tables(tables_from_card(jazz.card["context"]), form_tables(), card["blend"]["weight"])
     for mode in ("major", "minor"):
         for name, table in (("log_prior", expected.unigram), ("log_transition", expected.transition),

@@ -495,3 +495,35 @@ def test_guard_corpora_without_validation_songs_are_refused_before_any_fitting(t
     assert code != 0 and "rows:" not in printed.out
     assert printed.err.strip() == ("harmonizer train: The guard corpora ['tiny'] have no validation songs to "
                                    "guard the variety with: give larger ones, or none.")
+
+
+def test_a_feature_trained_without_is_held_at_zero_wherever_the_model_scores(tmp_path):
+    import numpy as np
+
+    from harmonizer.features import FEATURE_NAMES, build_features
+    from harmonizer.slots import make_slots
+    from harmonizer.training.corpora import load_corpus
+
+    card = train("folk", [("nottingham", str(SHARED_DATA / "nottingham"))], tmp_path, limit=40,
+                 model_names=("mlp",), ignored_features=("log_chord_prior",), command="test",
+                 log=lambda _line: None)
+    assert card["ignored_features"] == ["log_chord_prior"]
+    bundle = load_model("folk", directory=tmp_path)
+    assert bundle.ignored_features == ("log_chord_prior",)
+    song = next(iter(load_corpus("nottingham", str(SHARED_DATA / "nottingham"), limit=1)))
+    grid = make_slots(song.melody, song.key)
+    features, _ = build_features(grid, song.key.mode, bundle.log_prior[song.key.mode])
+    column = FEATURE_NAMES.index("log_chord_prior")
+    assert features[:, column].std() > 0  # the engine still computes the prior for every row
+    scored = bundle.score(features)
+    assert features[:, column].std() > 0  # ... and scoring leaves the caller's rows as they were
+    # whatever the column holds, the scores are those of the rows with it at 0
+    for value in (0.0, -30.0, 5.0):
+        changed = features.copy()
+        changed[:, column] = value
+        assert np.array_equal(bundle.score(changed), scored)
+    # a card trained with every feature says nothing of them
+    plain = train("folk", [("nottingham", str(SHARED_DATA / "nottingham"))], tmp_path / "plain", limit=40,
+                  model_names=("logistic",), command="test", log=lambda _line: None)
+    assert "ignored_features" not in plain
+    assert load_model("folk", directory=tmp_path / "plain").ignored_features == ()
