@@ -5,12 +5,14 @@ with the major and minor profile rotated to each of the 12 tonics, in the
 manner of the Krumhansl–Schmuckler algorithm.  A key-signature event is used
 as evidence (a small bonus to the two keys it names), never as truth.
 
-Every style adds a :class:`KeyModel` (``models/key_model.json``,
+Every style that finds at least as many keys with it as with the profiles (the card's
+``styles``: all but blues) adds a :class:`KeyModel` (``models/key_model.json``,
 ``harmonizer.training.key_model``): a multinomial logistic regression over the 24 keys,
 learned from the keys of real songs, that weighs the same correlation against what a profile
 cannot say -- how common each mode is, whether the first and last notes and the downbeats
-belong to the key's tonic triad, whether the tonic sounds at all, how far key signatures can be
-trusted (:data:`KEY_MODEL_FEATURES`) -- plus the style's own ``minor_bias``, how much more
+belong to the key's tonic triad, whether the tonic sounds at all, whether the melody sounds the
+mode's own third above the tonic or the other mode's, how far key signatures can be trusted
+(:data:`KEY_MODEL_FEATURES`) -- plus the style's own ``minor_bias``, how much more
 often its songs are in minor.  The weights are shared by the 12 tonics of a mode, so
 transposing a melody transposes its key exactly as before.
 
