@@ -273,8 +273,9 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
     features[:, 0] = correlations
     features[:, 1] = 1.0
     for m, mode in enumerate(("major", "minor")):
+        third = 4 if mode == "major" else 3  # semitones above the tonic; the other mode's: 7 - third
         for tonic in range(12):
-            triad = [tonic, (tonic + (4 if mode == "major" else 3)) % 12, (tonic + 7) % 12]
+            triad = [tonic, (tonic + third) % 12, (tonic + 7) % 12]
             row = features[m * 12 + tonic]
             row[2] = float(last == tonic)
             row[3] = float(last in triad)
@@ -289,8 +290,7 @@ def key_features(notes: Iterable[Note], key_signature: Key | None = None,
             if signature_major is not None:
                 own = tonic if mode == "major" else (tonic + 3) % 12  # the major key of its own signature
                 row[9] = float(signature_major == (own + 7) % 12)
-            own_third = histogram[(tonic + (4 if mode == "major" else 3)) % 12]
-            other_third = histogram[(tonic + (3 if mode == "major" else 4)) % 12]
+            own_third, other_third = histogram[triad[1]], histogram[(tonic + 7 - third) % 12]
             if own_third + other_third > 0:
                 row[11] = float((own_third - other_third) / (own_third + other_third))
     return features

@@ -29,8 +29,7 @@ from .variety import ChordCoverage, Variety, check_variety
 from .vocabulary import VOCABULARY
 
 __all__ = ["ModelBundle", "load_model", "available_styles", "chord_distribution", "ignore_features",
-           "key_model_digest",
-           "KEY_MODEL_FILE", "MODELS_DIR", "STYLES", "OUTPUTS"]
+           "key_model_digest", "KEY_MODEL_FILE", "MODELS_DIR", "STYLES", "OUTPUTS"]
 
 _PACKAGE = Path(__file__).resolve().parent
 #: Where the shipped models live: ``models/`` of a source checkout, or the copy a wheel
@@ -156,10 +155,11 @@ class ModelBundle:
         return result
 
 
-def ignore_features(rows: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """A copy of feature ``rows`` with the columns ``names`` set to 0 (see
-    :attr:`ModelBundle.ignored_features`); the rows themselves are left as they are."""
-    held = rows.copy()
+def ignore_features(rows: np.ndarray, names: tuple[str, ...], *, in_place: bool = False) -> np.ndarray:
+    """Feature ``rows`` with the columns ``names`` set to 0 (see
+    :attr:`ModelBundle.ignored_features`): a copy, the rows left as they are, unless
+    ``in_place`` (rows the caller owns, such as training's, need no second copy)."""
+    held = rows if in_place else rows.copy()
     held[:, [FEATURE_NAMES.index(name) for name in names]] = 0.0
     return held
 
